@@ -1,0 +1,93 @@
+/**
+ * Configuration: the only module that reads process.env. Every variable is validated once, and a
+ * bad value stops start-up with a message naming the variable and what it expects.
+ * Documented in README.md and .env.example.
+ */
+import { resolve } from 'node:path';
+import { z } from 'zod';
+
+const optionalString = z
+  .string()
+  .trim()
+  .transform((v) => (v === '' ? undefined : v))
+  .optional();
+
+const url = (what: string) =>
+  optionalString.refine((v) => v === undefined || URL.canParse(v), { message: `expected ${what}` });
+
+const schema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().default('127.0.0.1'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  DATA_DIR: z.string().default('./.data'),
+  DATABASE_URL: url('a PostgreSQL URL such as postgresql://user@host:5432/db').refine(
+    (v) => v === undefined || /^postgres(ql)?:/.test(v),
+    { message: 'expected a postgresql:// URL' },
+  ),
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+  REDIS_URL: url('a Redis URL such as redis://127.0.0.1:6379').refine(
+    (v) => v === undefined || /^rediss?:/.test(v),
+    { message: 'expected a redis:// or rediss:// URL' },
+  ),
+  PUBLIC_BASE_URL: url('the public https:// address that providers call, without a trailing path'),
+  ID_HASH_KEY: optionalString.refine((v) => v === undefined || v.length >= 32, {
+    message: 'expected at least 32 characters of secret',
+  }),
+  TWILIO_ACCOUNT_SID: optionalString.refine((v) => v === undefined || /^AC[0-9a-fA-F]{32}$/.test(v), {
+    message: 'expected AC followed by 32 hex characters',
+  }),
+  TWILIO_AUTH_TOKEN: optionalString,
+  TWILIO_FROM: optionalString.refine((v) => v === undefined || /^\+[1-9]\d{6,14}$/.test(v), {
+    message: 'expected a sender number in E.164 form, such as +8613800000000',
+  }),
+  TWILIO_MESSAGING_SERVICE_SID: optionalString.refine((v) => v === undefined || /^MG[0-9a-fA-F]{32}$/.test(v), {
+    message: 'expected MG followed by 32 hex characters',
+  }),
+  TWILIO_API_BASE: url('an http(s) URL that replaces https://api.twilio.com'),
+  TELEGRAM_BOT_TOKEN: optionalString.refine((v) => v === undefined || /^\d+:[\w-]{20,}$/.test(v), {
+    message: 'expected a bot token such as 123456:ABC-DEF…',
+  }),
+  TELEGRAM_API_ROOT: url('an http(s) URL that replaces https://api.telegram.org'),
+  TELEGRAM_WEBHOOK_SECRET: optionalString.refine((v) => v === undefined || /^[A-Za-z0-9_-]{1,256}$/.test(v), {
+    message: 'expected 1-256 characters of A-Z, a-z, 0-9, _ and -',
+  }),
+});
+
+export type RawConfig = z.infer<typeof schema>;
+
+export interface Config extends Omit<RawConfig, 'PUBLIC_BASE_URL'> {
+  /** Absolute DATA_DIR. */
+  DATA_DIR: string;
+  /** Where providers reach the service; defaults to the local listener. */
+  PUBLIC_BASE_URL: string;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Validates an environment (process.env by default) into a Config, or throws ConfigError. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((i) => {
+        const name = String(i.path[0] ?? '');
+        return `${name}: ${i.message}${env[name] !== undefined ? ` (got "${redactValue(name, env[name])}")` : ''}`;
+      }),
+    );
+  }
+  const c = parsed.data;
+  const base = c.PUBLIC_BASE_URL ?? `http://${c.HOST.includes(':') ? `[${c.HOST}]` : c.HOST}:${c.PORT}`;
+  return { ...c, DATA_DIR: resolve(c.DATA_DIR), PUBLIC_BASE_URL: base.replace(/\/+$/, '') };
+}
+
+/** Secrets never appear in error messages. */
+function redactValue(name: string, value: string | undefined): string {
+  if (/TOKEN|SECRET|KEY|PASSWORD/.test(name)) return '***';
+  if (/_URL$/.test(name)) return (value ?? '').replace(/\/\/[^@/]*@/, '//***@');
+  return value ?? '';
+}

@@ -1,0 +1,63 @@
+/**
+ * The ledger's database: embedded PGlite when DATABASE_URL is unset, else that PostgreSQL.
+ * One pg pool serves Prisma (through its driver adapter) and the bulk SQL paths.
+ */
+import { join } from 'node:path';
+import { PrismaPg } from '@prisma/adapter-pg';
+import pg from 'pg';
+import { PrismaClient } from '../generated/prisma/client.js';
+import { startEmbeddedPostgres } from './embedded-postgres.js';
+import { applyMigrations } from './migrations.js';
+
+export interface Db {
+  prisma: PrismaClient;
+  pool: pg.Pool;
+  url: string;
+  embedded: boolean;
+  close(): Promise<void>;
+}
+
+export interface DbOptions {
+  databaseUrl?: string;
+  dataDir: string;
+  /** Apply pending migrations before returning (the service does; `outreach migrate` does only that). */
+  migrate?: boolean;
+  poolSize?: number;
+}
+
+/** Wraps a connection string into a Db with a shared pool. */
+export function connectDb(url: string, poolSize = 10, onClose?: () => Promise<void>, embedded = false): Db {
+  const pool = new pg.Pool({ connectionString: url, max: poolSize, idleTimeoutMillis: 30_000 });
+  // An idle client that loses its server emits 'error' on the pool; without a listener that kills the process.
+  pool.on('error', () => {});
+  const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
+  return {
+    prisma,
+    pool,
+    url,
+    embedded,
+    async close() {
+      await prisma.$disconnect();
+      await pool.end();
+      await onClose?.();
+    },
+  };
+}
+
+export async function openDb(opts: DbOptions): Promise<Db> {
+  let url = opts.databaseUrl;
+  let stop: (() => Promise<void>) | undefined;
+  if (!url) {
+    // PGlite runs one statement at a time, so a small pool is enough and avoids queueing in the server.
+    const embedded = await startEmbeddedPostgres(join(opts.dataDir, 'pglite'), 8);
+    url = embedded.url;
+    stop = embedded.stop;
+  }
+  try {
+    if (opts.migrate) await applyMigrations(url);
+  } catch (err) {
+    await stop?.();
+    throw err;
+  }
+  return connectDb(url, opts.databaseUrl ? (opts.poolSize ?? 10) : 4, stop, !opts.databaseUrl);
+}
