@@ -12,23 +12,20 @@ const optionalString = z
   .transform((v) => (v === '' ? undefined : v))
   .optional();
 
-const url = (what: string) =>
-  optionalString.refine((v) => v === undefined || URL.canParse(v), { message: `expected ${what}` });
+/** An optional URL whose scheme matches `scheme`; one message whatever is wrong with it. */
+const url = (what: string, scheme = /^https?:$/) =>
+  optionalString.refine((v) => v === undefined || (URL.canParse(v) && scheme.test(new URL(v).protocol)), {
+    message: `expected ${what}`,
+  });
 
 const schema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   HOST: z.string().default('127.0.0.1'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   DATA_DIR: z.string().default('./.data'),
-  DATABASE_URL: url('a PostgreSQL URL such as postgresql://user@host:5432/db').refine(
-    (v) => v === undefined || /^postgres(ql)?:/.test(v),
-    { message: 'expected a postgresql:// URL' },
-  ),
+  DATABASE_URL: url('a postgresql:// URL such as postgresql://user@host:5432/db', /^postgres(ql)?:$/),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
-  REDIS_URL: url('a Redis URL such as redis://127.0.0.1:6379').refine(
-    (v) => v === undefined || /^rediss?:/.test(v),
-    { message: 'expected a redis:// or rediss:// URL' },
-  ),
+  REDIS_URL: url('a Redis URL such as redis://127.0.0.1:6379', /^rediss?:$/),
   PUBLIC_BASE_URL: url('the public https:// address that providers call, without a trailing path'),
   ID_HASH_KEY: optionalString.refine((v) => v === undefined || v.length >= 32, {
     message: 'expected at least 32 characters of secret',

@@ -10,10 +10,8 @@
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { MIGRATIONS_DIR, SCHEMA_PATH } from './migrations.js';
+import { MIGRATIONS_DIR, SCHEMA_PATH, SNAPSHOT_PATH } from './migrations.js';
 import { diffSchemas, EMPTY_MIGRATION } from './schema-diff.js';
-
-export const SNAPSHOT_PATH = join(MIGRATIONS_DIR, 'schema.snapshot.prisma');
 
 function timestamp(d = new Date()): string {
   return d.toISOString().replace(/[-:T]/g, '').slice(0, 14);

@@ -7,10 +7,12 @@ import { join } from 'node:path';
 import type { MigrationList } from '@prisma/schema-engine-wasm';
 import type pg from 'pg';
 import { projectPath } from '../paths.js';
-import { openSchemaEngine } from './schema-engine.js';
+import { withSchemaEngine } from './schema-engine.js';
 
 export const MIGRATIONS_DIR = projectPath('prisma', 'migrations');
 export const SCHEMA_PATH = projectPath('prisma', 'schema.prisma');
+/** schema.prisma as of the newest migration; the next migration is the diff from it. */
+export const SNAPSHOT_PATH = join(MIGRATIONS_DIR, 'schema.snapshot.prisma');
 
 /** Migration directory names in the order they apply. */
 export function migrationNames(dir = MIGRATIONS_DIR): string[] {
@@ -44,13 +46,10 @@ export const NO_FILTERS = { externalTables: [], externalEnums: [] };
 
 /** Applies every migration not yet applied; returns the names it applied. */
 export async function applyMigrations(connectionString: string, dir = MIGRATIONS_DIR): Promise<string[]> {
-  const engine = await openSchemaEngine(connectionString, readFileSync(SCHEMA_PATH, 'utf8'));
-  try {
+  return withSchemaEngine(connectionString, readFileSync(SCHEMA_PATH, 'utf8'), async (engine) => {
     const out = await engine.applyMigrations({ migrationsList: readMigrationList(dir), filters: NO_FILTERS } as never);
     return out.appliedMigrationNames;
-  } finally {
-    engine.free();
-  }
+  });
 }
 
 /** Names of committed migrations the database has not finished applying (for /readyz). */

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startEmbeddedPostgres } from './embedded-postgres.js';
 import { NO_FILTERS } from './migrations.js';
-import { openSchemaEngine } from './schema-engine.js';
+import { withSchemaEngine } from './schema-engine.js';
 
 export const EMPTY_MIGRATION = '-- This is an empty migration.';
 
@@ -20,19 +20,19 @@ export async function diffSchemas(from: string | null, to: string, databaseUrl?:
     scratch = { dir, stop: pgl.stop };
     databaseUrl = pgl.url;
   }
-  const engine = await openSchemaEngine(databaseUrl, to);
   try {
-    const file = (content: string) => ({ tag: 'schemaDatamodel' as const, files: [{ path: 'schema.prisma', content }] });
-    const result = await engine.diff({
-      from: from === null ? { tag: 'empty' } : file(from),
-      to: file(to),
-      script: true,
-      exitCode: null,
-      filters: NO_FILTERS,
-    } as never);
-    return result.stdout ?? '';
+    return await withSchemaEngine(databaseUrl, to, async (engine) => {
+      const file = (content: string) => ({ tag: 'schemaDatamodel' as const, files: [{ path: 'schema.prisma', content }] });
+      const result = await engine.diff({
+        from: from === null ? { tag: 'empty' } : file(from),
+        to: file(to),
+        script: true,
+        exitCode: null,
+        filters: NO_FILTERS,
+      } as never);
+      return result.stdout ?? '';
+    });
   } finally {
-    engine.free();
     if (scratch) {
       await scratch.stop();
       rmSync(scratch.dir, { recursive: true, force: true });

@@ -12,6 +12,7 @@ import { dirname, join } from 'node:path';
 import { PrismaPg } from '@prisma/adapter-pg';
 import { bindMigrationAwareSqlAdapterFactory } from '@prisma/driver-adapter-utils';
 import type { SchemaEngine } from '@prisma/schema-engine-wasm';
+import pg from 'pg';
 
 const require = createRequire(import.meta.url);
 
@@ -34,17 +35,37 @@ function wasmPath(): string {
 async function loadGlue(): Promise<Glue> {
   const glue = (await import('@prisma/schema-engine-wasm/schema_engine_bg')) as unknown as Glue;
   const module = await WebAssembly.compile(readFileSync(wasmPath()));
-  const instance = await WebAssembly.instantiate(module, { './schema_engine_bg.js': glue as unknown as WebAssembly.ModuleImports });
+  const instance = await WebAssembly.instantiate(module, {
+    './schema_engine_bg.js': glue as unknown as WebAssembly.ModuleImports,
+  });
   glue.__wbg_set_wasm(instance.exports);
   (instance.exports.__wbindgen_start as () => void)();
   return glue;
 }
 
-/** Opens a schema engine connected to the database at `connectionString`. */
-export async function openSchemaEngine(connectionString: string, schemaText: string): Promise<SchemaEngine> {
+/**
+ * Runs `fn` with a schema engine connected to the database at `connectionString`, then closes
+ * its connections. The engine's own `free()` leaves them open (holding the migration advisory
+ * lock until they time out), so the pool is ours to end.
+ */
+export async function withSchemaEngine<T>(
+  connectionString: string,
+  schemaText: string,
+  fn: (engine: SchemaEngine) => Promise<T>,
+): Promise<T> {
   gluePromise ??= loadGlue();
   const glue = await gluePromise;
-  const adapter = bindMigrationAwareSqlAdapterFactory(new PrismaPg({ connectionString }));
-  const logs: string[] = [];
-  return glue.SchemaEngine.new({ datamodels: [['schema.prisma', schemaText]] }, (line: string) => logs.push(line), adapter);
+  const pool = new pg.Pool({ connectionString, max: 2 });
+  pool.on('error', () => {});
+  try {
+    const adapter = bindMigrationAwareSqlAdapterFactory(new PrismaPg(pool));
+    const engine = await glue.SchemaEngine.new({ datamodels: [['schema.prisma', schemaText]] }, () => {}, adapter);
+    try {
+      return await fn(engine);
+    } finally {
+      engine.free();
+    }
+  } finally {
+    await pool.end();
+  }
 }

@@ -1,0 +1,67 @@
+/**
+ * `outreach` command line. Each command validates its input and exits non-zero with a clear
+ * message on error.
+ */
+import { Command } from 'commander';
+import { registerGenerateCommand } from './cli/generate-command.js';
+import { registerImportCommand } from './cli/import-command.js';
+import { ConfigError, loadConfig } from './config.js';
+import { openDb } from './db/database.js';
+import { applyMigrations } from './db/migrations.js';
+import { type Role, runUntilSignal } from './main.js';
+
+/** Set by the commands that run until a signal; every other command exits when it is done. */
+let longRunning = false;
+const serve = (role: Role) => () => {
+  longRunning = true;
+  return runUntilSignal(role);
+};
+
+const program = new Command('outreach')
+  .description('Employment-assistance outreach service: conversations, broadcasts and the ledger')
+  .showHelpAfterError();
+
+program
+  .command('start')
+  .description('run the API and all workers in one process (the default for npm start)')
+  .action(serve('all'));
+
+program
+  .command('serve')
+  .description('run only the HTTP API (webhooks, staff API); pair with `outreach worker`')
+  .action(serve('api'));
+
+program
+  .command('worker')
+  .description('run only the queue workers; several can share one Redis and one PostgreSQL')
+  .action(serve('worker'));
+
+program
+  .command('migrate')
+  .description('apply pending ledger migrations and exit')
+  .action(async () => {
+    const config = loadConfig();
+    const db = await openDb({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR, migrate: false });
+    try {
+      const applied = await applyMigrations(db.url);
+      console.log(applied.length ? `applied: ${applied.join(', ')}` : 'the ledger is up to date');
+    } finally {
+      await db.close();
+    }
+  });
+
+registerImportCommand(program);
+registerGenerateCommand(program);
+
+try {
+  await program.parseAsync(process.argv);
+  // The schema engine leaves timers behind; a finished command should not wait for them.
+  if (!longRunning) process.exit(process.exitCode ?? 0);
+} catch (err) {
+  if (err instanceof ConfigError) {
+    console.error(err.message);
+    process.exit(2);
+  }
+  console.error(err instanceof Error ? err.message : err);
+  process.exit(1);
+}

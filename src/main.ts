@@ -1,0 +1,76 @@
+/**
+ * Runs the service in one of three roles: `all` (API and every worker in one process, the
+ * default), `api` (HTTP only) or `worker` (queues only). Several api and worker processes can
+ * share one PostgreSQL and one Redis.
+ *
+ * Shutdown on SIGINT/SIGTERM: stop taking requests, let running jobs finish (or hand them back
+ * after a grace period), then close Redis and the database.
+ */
+import closeWithGrace from 'close-with-grace';
+import type { FastifyInstance } from 'fastify';
+import { type Config, loadConfig } from './config.js';
+import { type Container, createContainer } from './container.js';
+import { createLogger } from './logging.js';
+import { startWorkers, type Workers } from './queues/workers/index.js';
+import { buildApp } from './server/app.js';
+
+export type Role = 'all' | 'api' | 'worker';
+
+export interface Running {
+  container: Container;
+  app?: FastifyInstance;
+  workers?: Workers;
+  /** The address the API listens on, when it runs. */
+  address?: string;
+  stop(): Promise<void>;
+}
+
+/** Starts the given role; resolves once it is listening / consuming. */
+export async function start(role: Role, config: Config = loadConfig()): Promise<Running> {
+  const logger = createLogger(config.LOG_LEVEL);
+  const container = await createContainer(config, logger);
+  let app: FastifyInstance | undefined;
+  let workers: Workers | undefined;
+  try {
+    if (role !== 'worker') {
+      app = await buildApp(container);
+    }
+    if (role !== 'api') {
+      workers = startWorkers({
+        db: container.db,
+        logger,
+        idHashKey: container.idHashKey,
+        uploads: container.uploads,
+        connection: () => container.workerConnection(),
+      });
+    }
+    const address = app ? await app.listen({ port: config.PORT, host: config.HOST }) : undefined;
+    logger.info({ role, address }, 'outreach service started');
+    let stopping: Promise<void> | undefined;
+    const stop = () => {
+      stopping ??= (async () => {
+        await app?.close(); // stops accepting connections, finishes in-flight requests
+        await workers?.close();
+        await container.close();
+        logger.info('outreach service stopped');
+      })();
+      return stopping;
+    };
+    return { container, app, workers, address, stop };
+  } catch (err) {
+    await app?.close();
+    await workers?.close();
+    await container.close();
+    throw err;
+  }
+}
+
+/** Entry for the CLI: start, then stop cleanly on a signal. */
+export async function runUntilSignal(role: Role): Promise<void> {
+  const running = await start(role);
+  closeWithGrace({ delay: 30_000 }, async ({ signal, err }) => {
+    if (err) running.container.logger.error({ err }, 'stopping after an uncaught error');
+    else running.container.logger.info({ signal }, 'stopping');
+    await running.stop();
+  });
+}

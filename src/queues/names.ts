@@ -1,0 +1,32 @@
+/**
+ * Every BullMQ queue and the payload its jobs carry.
+ *
+ * WARNING: a queue's name is part of its Redis keys. Renaming one strands the jobs waiting under
+ * the old name: drain the queue first, or move its jobs, when you rename.
+ *
+ * Payloads carry ledger ids only, never phone numbers, ID numbers or message text: job data sits
+ * in Redis in clear text, and the ledger is the copy that counts.
+ */
+export const QueueName = {
+  /** Ledger files uploaded for import (a big county file can take minutes). */
+  import: 'import',
+} as const;
+
+export type QueueName = (typeof QueueName)[keyof typeof QueueName];
+
+export interface QueuePayloads {
+  /** `file`: a name inside DATA_DIR/uploads, never a path from outside it. */
+  [QueueName.import]: { file: string; staffUserId?: number };
+}
+
+/**
+ * Key prefix with a hash tag: BullMQ keeps each queue's keys under `outreach:{name}:…`, so the
+ * hash tag `{name}` puts one queue's keys in one Redis Cluster slot (its Lua scripts need that)
+ * while different queues spread across the cluster.
+ */
+export const QUEUE_PREFIX = 'outreach';
+
+/** The name BullMQ is given: the queue name wrapped as a hash tag. */
+export function bullName(name: QueueName): string {
+  return `{${name}}`;
+}

@@ -1,0 +1,24 @@
+/** Imports a ledger file that was queued (by `outreach import --queue`, later by an upload). */
+import { rm } from 'node:fs/promises';
+import { Worker } from 'bullmq';
+import { importLedgerFile } from '../../import/import-ledger.js';
+import { bullName, QUEUE_PREFIX, QueueName, type QueuePayloads } from '../names.js';
+import type { WorkerDeps } from './deps.js';
+
+export function createImportWorker(deps: WorkerDeps): Worker<QueuePayloads['import']> {
+  return new Worker<QueuePayloads['import']>(
+    bullName(QueueName.import),
+    async (job) => {
+      const path = deps.uploads.resolve(job.data.file);
+      const report = await importLedgerFile(deps.db, path, {
+        idHashKey: deps.idHashKey,
+        staffUserId: job.data.staffUserId,
+      });
+      deps.logger.info({ importId: report.importId, rows: report.rows, failed: report.failed }, 'ledger import finished');
+      await rm(path, { force: true });
+      return { importId: report.importId, rows: report.rows, imported: report.imported, failed: report.failed };
+    },
+    // One import at a time per process: each already writes in large batches.
+    { connection: deps.connection(), prefix: QUEUE_PREFIX, concurrency: 1, autorun: false },
+  );
+}

@@ -1,0 +1,47 @@
+/**
+ * The Fastify app. Load order is the architecture: external plugins, then app services
+ * (decorated from the container), then routes. Tests build it with a container and call inject.
+ */
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Container } from '../container.js';
+import { healthRoutes } from './routes/health.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    deps: Container;
+  }
+}
+
+export async function buildApp(deps: Container): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: deps.logger as FastifyBaseLogger,
+    // Explicit timeouts: a slow client cannot hold a connection forever.
+    connectionTimeout: 30_000,
+    requestTimeout: 30_000,
+    keepAliveTimeout: 72_000,
+    bodyLimit: 1_048_576,
+    disableRequestLogging: false,
+    // Request ids for log correlation; providers' own ids are recorded on ledger rows.
+    genReqId: () => crypto.randomUUID(),
+  });
+
+  app.decorate('deps', deps);
+
+  // One error handler: 4xx keep their message (they describe the caller's mistake), 5xx are logged
+  // and answered with a generic message so internals never leak.
+  app.setErrorHandler((err: Error & { statusCode?: number; validation?: unknown }, req, reply) => {
+    const status = err.statusCode && err.statusCode >= 400 ? err.statusCode : 500;
+    if (status >= 500) {
+      req.log.error({ err }, 'request failed');
+      return reply.status(status).send({ error: 'internal_error', message: 'Internal server error' });
+    }
+    req.log.info({ err: { message: err.message } }, 'request rejected');
+    return reply.status(status).send({ error: err.validation ? 'validation_error' : 'bad_request', message: err.message });
+  });
+  app.setNotFoundHandler((req, reply) =>
+    reply.status(404).send({ error: 'not_found', message: `No route for ${req.method} ${req.url.split('?')[0]}` }),
+  );
+
+  await app.register(healthRoutes);
+  return app as unknown as FastifyInstance;
+}
