@@ -27,8 +27,8 @@ export class RedisBinaryMissingError extends Error {
   }
 }
 
-function findRedisServer(): string {
-  for (const candidate of ['redis-server', '/usr/bin/redis-server', '/usr/local/bin/redis-server']) {
+function findRedisServer(candidates: string[]): string {
+  for (const candidate of candidates) {
     const r = spawnSync(candidate, ['--version'], { stdio: 'ignore' });
     if (r.status === 0) return candidate;
   }
@@ -61,8 +61,11 @@ async function shutdown(path: string): Promise<void> {
 }
 
 /** Starts redis-server on a unix socket in `dir` and waits until it answers. */
-export async function startEmbeddedRedis(dir: string): Promise<EmbeddedRedis> {
-  const bin = findRedisServer();
+export async function startEmbeddedRedis(
+  dir: string,
+  binaries = ['redis-server', '/usr/bin/redis-server', '/usr/local/bin/redis-server'],
+): Promise<EmbeddedRedis> {
+  const bin = findRedisServer(binaries);
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const socket = join(dir, 'redis.sock');
   if (Buffer.byteLength(socket) > 100) {
