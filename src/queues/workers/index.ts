@@ -2,10 +2,10 @@
 import type { Worker } from 'bullmq';
 import type { WorkerDeps } from './deps.js';
 import { createImportWorker } from './import.worker.js';
+import { closeGracefully } from './shutdown.js';
 
 export interface Workers {
   all: Worker[];
-  /** Waits up to `graceMs` for running jobs; jobs still running then are handed back (stalled) for another worker. */
   close(graceMs?: number): Promise<void>;
 }
 
@@ -16,16 +16,5 @@ export function startWorkers(deps: WorkerDeps): Workers {
     w.on('error', (err) => deps.logger.error({ queue: w.name, err }, 'worker error'));
     void w.run();
   }
-  return {
-    all,
-    async close(graceMs = 10_000) {
-      await Promise.all(
-        all.map(async (w) => {
-          const graceful = w.close();
-          const timer = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), graceMs).unref());
-          if ((await Promise.race([graceful, timer])) === 'timeout') await w.close(true);
-        }),
-      );
-    },
-  };
+  return { all, close: (graceMs = 10_000) => closeGracefully(all, graceMs) };
 }
