@@ -4,7 +4,7 @@
  */
 import { TwilioSimulator, type TwilioSimulatorOptions } from './simulator.js';
 
-export { BaseUrlRequestClient, twilioClientFor } from './client.js';
+export { BaseUrlRequestClient, twilioClientFor } from '../../channels/twilio/client.js';
 export { type TwilioErrorBody, type TwilioFailureKind, twilioError } from './errors.js';
 export { API_VERSION, DEFAULT_ACCOUNT_SID, DEFAULT_AUTH_TOKEN, newSid, rfc2822 } from './ids.js';
 export { type SmsEncoding, segmentCount, smsEncoding } from './segments.js';

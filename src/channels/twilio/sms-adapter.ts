@@ -1,0 +1,38 @@
+/** Sends SMS through Twilio's Messages API (or a Twilio-compatible endpoint). */
+import type twilio from 'twilio';
+import type { ChannelAdapter, OutboundSend, SendResult } from '../types.js';
+import { toSendError } from './send-errors.js';
+import { smsSegments, smsText } from './sms-text.js';
+
+export interface TwilioSmsOptions {
+  client: twilio.Twilio;
+  /** Sender number (E.164) or a Messaging Service; one of them. */
+  from?: string;
+  messagingServiceSid?: string;
+  /** Absolute URL of /webhooks/twilio/status. */
+  statusCallback: string;
+}
+
+export function createTwilioSmsAdapter(opts: TwilioSmsOptions): ChannelAdapter {
+  return {
+    channel: 'SMS',
+    async send(msg: OutboundSend): Promise<SendResult> {
+      const body = smsText(msg);
+      try {
+        const m = await opts.client.messages.create({
+          to: msg.to,
+          body,
+          statusCallback: opts.statusCallback,
+          ...(opts.messagingServiceSid ? { messagingServiceSid: opts.messagingServiceSid } : { from: opts.from }),
+        });
+        const providerSegments = Number(m.numSegments);
+        return {
+          providerId: m.sid,
+          segments: Number.isFinite(providerSegments) && providerSegments > 0 ? providerSegments : smsSegments(body),
+        };
+      } catch (err) {
+        throw toSendError(err);
+      }
+    },
+  };
+}

@@ -1,0 +1,40 @@
+/**
+ * One shape for every channel. Adding a channel (WeChat, a Chinese SMS gateway) is one new folder
+ * under src/channels with an adapter and its webhook routes; nothing else changes.
+ */
+import type { Channel } from '../generated/prisma/enums.js';
+
+/** A message as the ledger knows it, ready to go out. Addresses are resolved at send time only. */
+export interface OutboundSend {
+  /** OutboundMessage id: the provider's reference back to the ledger row. */
+  messageId: bigint;
+  /** E.164 number for SMS and voice, chat id for Telegram. */
+  to: string;
+  text: string;
+  /** Numbered choices; Telegram shows them as buttons, SMS lists them in the text. */
+  choices?: Array<{ key: string; label: string }>;
+}
+
+export interface SendResult {
+  providerId: string;
+  /** Billable SMS segments (1 for other channels). */
+  segments: number;
+}
+
+export interface ChannelAdapter {
+  readonly channel: Channel;
+  /** Sends or throws a typed SendError (src/channels/errors.ts). */
+  send(msg: OutboundSend): Promise<SendResult>;
+}
+
+/** An inbound message normalised from any provider, before it is recorded. */
+export interface InboundEnvelope {
+  channel: Channel;
+  /** The provider's own id (MessageSid, update_id, CallSid + step): the dedup key. */
+  providerId: string;
+  /** E.164 number, or the Telegram chat id as a string. */
+  from: string;
+  text: string | null;
+  /** What the provider sent, minus credentials; kept in the ledger for audit. */
+  payload: Record<string, unknown>;
+}
