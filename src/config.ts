@@ -45,6 +45,13 @@ const schema = z.object({
     message: 'expected a bot token such as 123456:ABC-DEF…',
   }),
   TELEGRAM_API_ROOT: url('an http(s) URL that replaces https://api.telegram.org'),
+  /** SMS segments per second per sender number (0: unlimited). Carriers bill and throttle per segment. */
+  SMS_RATE_PER_SECOND: z.coerce.number().min(0).default(10),
+  /** Telegram: messages per second for the whole bot, and per chat. */
+  TELEGRAM_RATE_PER_SECOND: z.coerce.number().min(0).default(30),
+  TELEGRAM_CHAT_RATE_PER_SECOND: z.coerce.number().min(0).default(1),
+  /** Voice calls in progress at once, across all processes. */
+  VOICE_MAX_CONCURRENT_CALLS: z.coerce.number().int().min(1).default(5),
   TELEGRAM_WEBHOOK_SECRET: optionalString.refine((v) => v === undefined || /^[A-Za-z0-9_-]{1,256}$/.test(v), {
     message: 'expected 1-256 characters of A-Z, a-z, 0-9, _ and -',
   }),

@@ -10,6 +10,13 @@
 export const QueueName = {
   /** Ledger files uploaded for import (a big county file can take minutes). */
   import: 'import',
+  /** One job per recorded InboundMessage; handled per contact, in order. */
+  inbound: 'inbound',
+  /** One job per OutboundMessage, per channel, so each channel has its own rate and backlog. */
+  sendSms: 'send-sms',
+  sendTelegram: 'send-telegram',
+  /** Periodic repair: re-queues ledger rows whose job was lost (Redis down when it was queued). */
+  sweep: 'sweep',
 } as const;
 
 export type QueueName = (typeof QueueName)[keyof typeof QueueName];
@@ -17,6 +24,12 @@ export type QueueName = (typeof QueueName)[keyof typeof QueueName];
 export interface QueuePayloads {
   /** `file`: a name inside DATA_DIR/uploads, never a path from outside it. */
   [QueueName.import]: { file: string; staffUserId?: number };
+  /** InboundMessage id (bigint as a decimal string). */
+  [QueueName.inbound]: { inboundId: string };
+  /** OutboundMessage id (bigint as a decimal string). */
+  [QueueName.sendSms]: { outboundId: string };
+  [QueueName.sendTelegram]: { outboundId: string };
+  [QueueName.sweep]: Record<string, never>;
 }
 
 /**

@@ -3,7 +3,8 @@ import { type JobsOptions, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { bullName, QUEUE_PREFIX, QueueName, type QueuePayloads } from './names.js';
 
-export type Queues = { [N in QueueName]: Queue<QueuePayloads[N]> };
+type Key = keyof typeof QueueName;
+export type Queues = { [K in Key]: Queue<QueuePayloads[(typeof QueueName)[K]]> };
 
 /** Finished jobs are trimmed; the ledger keeps the record of what happened. */
 export const DEFAULT_JOB_OPTIONS: JobsOptions = {
@@ -13,10 +14,33 @@ export const DEFAULT_JOB_OPTIONS: JobsOptions = {
   removeOnFail: { age: 7 * 24 * 3600 },
 };
 
+/**
+ * Sends retry for hours with capped exponential backoff, so a provider outage leaves messages
+ * waiting rather than failed; the ledger row stays QUEUED until the provider takes it.
+ */
+export const SEND_JOB_OPTIONS: JobsOptions = {
+  ...DEFAULT_JOB_OPTIONS,
+  attempts: 20,
+  backoff: { type: 'capped' },
+};
+
+/** The 'capped' backoff: 2 s doubling per attempt, at most 10 minutes (20 attempts span ~2.5 h). */
+export function cappedBackoff(attemptsMade: number): number {
+  return Math.min(2000 * 2 ** Math.max(0, attemptsMade - 1), 10 * 60_000);
+}
+
+const OPTIONS: Partial<Record<Key, JobsOptions>> = { sendSms: SEND_JOB_OPTIONS, sendTelegram: SEND_JOB_OPTIONS };
+
 export function createQueues(connection: Redis): Queues {
-  const make = <N extends QueueName>(name: N) =>
-    new Queue<QueuePayloads[N]>(bullName(name), { connection, prefix: QUEUE_PREFIX, defaultJobOptions: DEFAULT_JOB_OPTIONS });
-  return Object.fromEntries(Object.values(QueueName).map((n) => [n, make(n)])) as Queues;
+  const entries = (Object.keys(QueueName) as Key[]).map((k) => [
+    k,
+    new Queue(bullName(QueueName[k]), {
+      connection,
+      prefix: QUEUE_PREFIX,
+      defaultJobOptions: OPTIONS[k] ?? DEFAULT_JOB_OPTIONS,
+    }),
+  ]);
+  return Object.fromEntries(entries) as Queues;
 }
 
 export async function closeQueues(queues: Queues): Promise<void> {

@@ -1,0 +1,128 @@
+/**
+ * Records inbound messages in the ledger before any work is queued, then queues one job per new
+ * message. Webhooks arrive hundreds per second, so writes are grouped: while one INSERT is in
+ * flight, the next requests gather into the following batch (group commit). A request waits for
+ * at most one batch, and nothing waits on a timer.
+ *
+ * The ledger row is the durable copy: if Redis refuses the job, the row stays unhandled and the
+ * inbound sweep (inbound-sweep.ts) queues it again.
+ */
+import type pg from 'pg';
+import type { InboundEnvelope } from '../channels/types.js';
+import type { Logger } from '../logging.js';
+
+export interface RecordResult {
+  id: bigint;
+  /** True when this provider id was already recorded (a provider retry): nothing more is done. */
+  duplicate: boolean;
+}
+
+export interface InboundRecorder {
+  record(msg: InboundEnvelope): Promise<RecordResult>;
+}
+
+/** Queues processing of newly recorded messages; failures are logged, the sweep retries. */
+export type EnqueueInbound = (ids: bigint[]) => Promise<void>;
+
+interface Pending {
+  msg: InboundEnvelope;
+  resolve(r: RecordResult): void;
+  reject(e: unknown): void;
+}
+
+export interface RecorderOptions {
+  pool: pg.Pool;
+  enqueue: EnqueueInbound;
+  logger: Logger;
+  maxBatch?: number;
+  /** Concurrent INSERTs; keep below the pool size so other work still gets connections. */
+  maxInFlight?: number;
+}
+
+const INSERT = `
+INSERT INTO "InboundMessage" (channel, "providerId", "fromAddress", text, payload)
+SELECT * FROM unnest($1::"Channel"[], $2::text[], $3::text[], $4::text[], $5::jsonb[])
+ON CONFLICT (channel, "providerId") DO NOTHING
+RETURNING id, channel::text AS channel, "providerId"`;
+
+const LOOKUP = `
+SELECT id, channel::text AS channel, "providerId" FROM "InboundMessage"
+WHERE (channel::text, "providerId") IN (SELECT * FROM unnest($1::text[], $2::text[]))`;
+
+const key = (channel: string, providerId: string) => `${channel}\u0000${providerId}`;
+
+export function createInboundRecorder(opts: RecorderOptions): InboundRecorder {
+  const maxBatch = opts.maxBatch ?? 200;
+  const maxInFlight = opts.maxInFlight ?? 3;
+  let queue: Pending[] = [];
+  let inFlight = 0;
+
+  async function flush(batch: Pending[]): Promise<void> {
+    // The same provider id twice in one batch: insert once, answer both.
+    const unique = new Map<string, InboundEnvelope>();
+    for (const p of batch) unique.set(key(p.msg.channel, p.msg.providerId), p.msg);
+    const rows = [...unique.values()];
+    const inserted = await opts.pool.query<{ id: string; channel: string; providerId: string }>(INSERT, [
+      rows.map((r) => r.channel),
+      rows.map((r) => r.providerId),
+      rows.map((r) => r.from),
+      rows.map((r) => r.text),
+      rows.map((r) => JSON.stringify(r.payload)),
+    ]);
+    const fresh = new Map(inserted.rows.map((r) => [key(r.channel, r.providerId), BigInt(r.id)]));
+    const known = new Map<string, bigint>();
+    const missing = rows.filter((r) => !fresh.has(key(r.channel, r.providerId)));
+    if (missing.length) {
+      const found = await opts.pool.query<{ id: string; channel: string; providerId: string }>(LOOKUP, [
+        missing.map((r) => r.channel),
+        missing.map((r) => r.providerId),
+      ]);
+      for (const r of found.rows) known.set(key(r.channel, r.providerId), BigInt(r.id));
+    }
+    if (fresh.size) {
+      try {
+        await opts.enqueue([...fresh.values()]);
+      } catch (err) {
+        opts.logger.warn({ err, count: fresh.size }, 'inbound recorded but not queued; the sweep will queue it');
+      }
+    }
+    const answered = new Set<string>();
+    for (const p of batch) {
+      const k = key(p.msg.channel, p.msg.providerId);
+      const id = fresh.get(k);
+      if (id !== undefined && !answered.has(k)) {
+        answered.add(k);
+        p.resolve({ id, duplicate: false });
+      } else {
+        const existing = id ?? known.get(k);
+        if (existing === undefined) p.reject(new Error('inbound message neither inserted nor found'));
+        else p.resolve({ id: existing, duplicate: true });
+      }
+    }
+  }
+
+  function pump(): void {
+    while (inFlight < maxInFlight && queue.length > 0) {
+      const batch = queue.slice(0, maxBatch);
+      queue = queue.slice(batch.length);
+      inFlight++;
+      flush(batch)
+        .catch((err) => {
+          for (const p of batch) p.reject(err);
+        })
+        .finally(() => {
+          inFlight--;
+          pump();
+        });
+    }
+  }
+
+  return {
+    record(msg) {
+      return new Promise<RecordResult>((resolve, reject) => {
+        queue.push({ msg, resolve, reject });
+        pump();
+      });
+    },
+  };
+}

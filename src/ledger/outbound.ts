@@ -1,0 +1,60 @@
+/**
+ * Outbound messages in the ledger. A row is written before anything is queued or sent; the
+ * queue job carries only its id. Status moves forward only (see STATUS_RANK).
+ */
+
+import { smsSegments } from '../channels/twilio/sms-text.js';
+import type { Prisma, PrismaClient } from '../generated/prisma/client.js';
+import type { Channel, MessageKind, MessageStatus } from '../generated/prisma/enums.js';
+import type { Queues } from '../queues/queues.js';
+
+/** QUEUED < SENT < DELIVERED; FAILED and CANCELLED are final, as is DELIVERED. */
+export const STATUS_RANK: Record<MessageStatus, number> = { QUEUED: 0, SENT: 1, DELIVERED: 2, FAILED: 2, CANCELLED: 2 };
+
+export interface NewMessage {
+  kind: MessageKind;
+  channel: Channel;
+  body: string;
+  language: string;
+  workerId?: number | null;
+  familyContactId?: number | null;
+  /** Needed when the recipient is not in the ledger (a reply to an unknown sender). */
+  toAddress?: string | null;
+  inReplyToId?: bigint | null;
+  campaignId?: number | null;
+}
+
+type Tx = Prisma.TransactionClient | PrismaClient;
+
+export async function createMessage(tx: Tx, m: NewMessage): Promise<bigint> {
+  const row = await tx.outboundMessage.create({
+    data: {
+      kind: m.kind,
+      channel: m.channel,
+      body: m.body,
+      language: m.language,
+      workerId: m.workerId ?? null,
+      familyContactId: m.familyContactId ?? null,
+      toAddress: m.toAddress ?? null,
+      inReplyToId: m.inReplyToId ?? null,
+      campaignId: m.campaignId ?? null,
+      segments: m.channel === 'SMS' ? smsSegments(m.body) : 1,
+    },
+    select: { id: true },
+  });
+  return row.id;
+}
+
+/** Queues sends for ledger rows. Idempotent: the job id is the row id. */
+export async function enqueueSends(queues: Queues, rows: Array<{ id: bigint; channel: Channel }>): Promise<void> {
+  const byQueue = { SMS: queues.sendSms, TELEGRAM: queues.sendTelegram } as const;
+  const groups = new Map<(typeof byQueue)[keyof typeof byQueue], Array<{ id: bigint }>>();
+  for (const r of rows) {
+    const q = byQueue[r.channel as keyof typeof byQueue];
+    if (!q) throw new Error(`no send queue for channel ${r.channel}`);
+    groups.set(q, [...(groups.get(q) ?? []), r]);
+  }
+  for (const [q, list] of groups) {
+    await q.addBulk(list.map((r) => ({ name: 'send', data: { outboundId: r.id.toString() }, opts: { jobId: `out-${r.id}` } })));
+  }
+}

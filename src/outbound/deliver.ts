@@ -1,0 +1,105 @@
+/**
+ * Sends one OutboundMessage: the use case behind every send worker.
+ *
+ * The ledger decides whether a message was already sent: a row that is no longer QUEUED, or has a
+ * provider id, is never sent again, whatever Redis replays. Rate limits delay the job; typed
+ * errors decide between retry, pause and failure.
+ */
+import { DelayedError, type Job, Worker } from 'bullmq';
+import { FinalSendError, OptedOutSendError, RateLimitedSendError, type SendError } from '../channels/errors.js';
+import type { ChannelAdapter } from '../channels/types.js';
+import type { Db } from '../db/database.js';
+import type { Channel } from '../generated/prisma/enums.js';
+import { isOptedOut, recordOptOut } from '../ledger/opt-outs.js';
+import type { Logger } from '../logging.js';
+import type { Bucket, RateLimiter } from './rate-limiter.js';
+
+export interface DeliverDeps {
+  db: Db;
+  logger: Logger;
+  adapters: Partial<Record<Channel, ChannelAdapter>>;
+  limiter: RateLimiter;
+  /** Buckets a message must take from before it goes (per channel, from config). */
+  buckets(channel: Channel, to: string, segments: number): Bucket[];
+}
+
+export type DeliverOutcome = 'sent' | 'already-sent' | 'missing' | 'failed' | 'skipped-opted-out';
+
+async function fail(deps: DeliverDeps, id: bigint, errorCode: string): Promise<void> {
+  await deps.db.pool.query(
+    `UPDATE "OutboundMessage" SET status = 'FAILED', "errorCode" = $2, "failedAt" = now() WHERE id = $1 AND status = 'QUEUED'`,
+    [id.toString(), errorCode],
+  );
+}
+
+export async function deliver(
+  deps: DeliverDeps,
+  job: Job<{ outboundId: string }>,
+  token: string | undefined,
+  worker: Worker,
+): Promise<DeliverOutcome> {
+  const id = BigInt(job.data.outboundId);
+  const row = await deps.db.prisma.outboundMessage.findUnique({
+    where: { id },
+    include: { worker: { select: { phone: true, telegramChatId: true } } },
+  });
+  if (!row) return 'missing';
+  if (row.status !== 'QUEUED' || row.providerId) return 'already-sent';
+
+  const to =
+    row.toAddress ??
+    (row.channel === 'SMS' ? row.worker?.phone : row.channel === 'TELEGRAM' ? row.worker?.telegramChatId?.toString() : null);
+  if (!to) {
+    await fail(deps, id, 'no_address');
+    return 'failed';
+  }
+  if (row.kind === 'BROADCAST') {
+    if (await isOptedOut(deps.db, row.channel, to)) {
+      await deps.db.pool.query(
+        `UPDATE "OutboundMessage" SET status = 'CANCELLED', "errorCode" = 'opted_out' WHERE id = $1 AND status = 'QUEUED'`,
+        [id.toString()],
+      );
+      return 'skipped-opted-out';
+    }
+  }
+  const adapter = deps.adapters[row.channel];
+  if (!adapter) throw new Error(`no adapter for channel ${row.channel}`);
+
+  const wait = await deps.limiter.take(deps.buckets(row.channel, to, row.segments));
+  if (wait > 0) {
+    await job.moveToDelayed(Date.now() + wait, token);
+    throw new DelayedError();
+  }
+
+  await deps.db.pool.query(`UPDATE "OutboundMessage" SET attempts = attempts + 1 WHERE id = $1`, [id.toString()]);
+  try {
+    const res = await adapter.send({ messageId: id, to, text: row.body });
+    // A status callback may already have moved the status on; the provider id is written either way.
+    await deps.db.pool.query(
+      `UPDATE "OutboundMessage"
+          SET "providerId" = $2, segments = $3, "sentAt" = COALESCE("sentAt", now()),
+              status = CASE WHEN status = 'QUEUED' THEN 'SENT'::"MessageStatus" ELSE status END
+        WHERE id = $1`,
+      [id.toString(), res.providerId, res.segments],
+    );
+    return 'sent';
+  } catch (err) {
+    const e = err as SendError;
+    if (e instanceof OptedOutSendError) {
+      await recordOptOut(deps.db, { channel: row.channel, address: to, workerId: row.workerId, source: `provider:${e.code}` });
+      await fail(deps, id, e.code ?? 'opted_out');
+      return 'failed';
+    }
+    if (e instanceof FinalSendError) {
+      await fail(deps, id, e.code ?? 'rejected');
+      deps.logger.warn({ outboundId: id.toString(), code: e.code }, 'message rejected by the provider');
+      return 'failed';
+    }
+    if (e instanceof RateLimitedSendError) {
+      // Pause the whole channel queue; the job goes back to waiting without using an attempt.
+      await worker.rateLimit(e.retryAfterMs);
+      throw Worker.RateLimitError();
+    }
+    throw err; // retryable: BullMQ retries with backoff, the row stays QUEUED
+  }
+}
