@@ -26,6 +26,11 @@ const schema = z.object({
   DATABASE_URL: url('a postgresql:// URL such as postgresql://user@host:5432/db', /^postgres(ql)?:$/),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
   REDIS_URL: url('a Redis URL such as redis://127.0.0.1:6379', /^rediss?:$/),
+  /** Prefix of every Redis key, so several deployments (or test runs) can share one Redis. */
+  REDIS_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]{1,64}$/, 'expected 1-64 letters, digits, _ . or -')
+    .default('outreach'),
   PUBLIC_BASE_URL: url('the public https:// address that providers call, without a trailing path'),
   ID_HASH_KEY: optionalString.refine((v) => v === undefined || v.length >= 32, {
     message: 'expected at least 32 characters of secret',

@@ -4,9 +4,13 @@
  */
 import { join } from 'node:path';
 import type { Redis } from 'ioredis';
+import { createProviders, type Providers } from './channels/providers.js';
 import type { Config } from './config.js';
 import { type Db, openDb } from './db/database.js';
+import { createTexts, type Texts } from './i18n.js';
+import { createInboundRecorder, type InboundRecorder } from './ledger/inbound-recorder.js';
 import { createLogger, type Logger } from './logging.js';
+import { createRateLimiter, type RateLimiter } from './outbound/rate-limiter.js';
 import { closeQueues, createQueues, type Queues } from './queues/queues.js';
 import { producerConnection, type RedisTarget, workerConnection } from './redis/connections.js';
 import { startEmbeddedRedis } from './redis/embedded-redis.js';
@@ -23,12 +27,23 @@ export interface Container {
   queues: Queues;
   uploads: Uploads;
   idHashKey: string;
+  texts: Texts;
+  providers: Providers;
+  limiter: RateLimiter;
+  recorder: InboundRecorder;
   /** A new blocking connection for a BullMQ Worker. */
   workerConnection(): Redis;
   close(): Promise<void>;
 }
 
-export async function createContainer(config: Config, logger: Logger = createLogger(config.LOG_LEVEL)): Promise<Container> {
+export interface ContainerOptions {
+  /** This process receives webhooks (api or all): it may start the provider simulators. */
+  serveWebhooks?: boolean;
+  logger?: Logger;
+}
+
+export async function createContainer(config: Config, opts: ContainerOptions = {}): Promise<Container> {
+  const logger = opts.logger ?? createLogger(config.LOG_LEVEL);
   const stops: Array<() => Promise<void>> = [];
   const closeAll = async () => {
     for (const stop of stops.reverse()) {
@@ -66,9 +81,24 @@ export async function createContainer(config: Config, logger: Logger = createLog
     stops.push(async () => {
       for (const c of workerConns) c.disconnect();
     });
-    const queues = createQueues(redis);
+    const queues = createQueues(redis, config.REDIS_PREFIX);
     stops.push(() => closeQueues(queues));
     await Promise.all(Object.values(queues).map((q) => q.waitUntilReady()));
+
+    const limiterRedis = workerConnection(redisTarget);
+    workerConns.push(limiterRedis);
+    const providers = await createProviders(config, opts.serveWebhooks ?? true);
+    stops.push(() => providers.close());
+    if (providers.simulators) logger.info('no provider credentials: using the built-in Twilio and Telegram simulators');
+    const recorder = createInboundRecorder({
+      pool: db.pool,
+      logger,
+      enqueue: async (ids) => {
+        await queues.inbound.addBulk(
+          ids.map((id) => ({ name: 'inbound', data: { inboundId: id.toString() }, opts: { jobId: `in-${id}` } })),
+        );
+      },
+    });
 
     return {
       config,
@@ -79,6 +109,10 @@ export async function createContainer(config: Config, logger: Logger = createLog
       queues,
       uploads: createUploads(config.DATA_DIR),
       idHashKey: idHashKey(config),
+      texts: await createTexts(),
+      providers,
+      limiter: createRateLimiter(limiterRedis, `${config.REDIS_PREFIX}:{ratelimit}`),
+      recorder,
       workerConnection() {
         const c = workerConnection(redisTarget);
         workerConns.push(c);

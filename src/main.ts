@@ -26,9 +26,12 @@ export interface Running {
 }
 
 /** Starts the given role; resolves once it is listening / consuming. */
-export async function start(role: Role, config: Config = loadConfig()): Promise<Running> {
-  const logger = createLogger(config.LOG_LEVEL);
-  const container = await createContainer(config, logger);
+export async function start(
+  role: Role,
+  config: Config = loadConfig(),
+  logger = createLogger(config.LOG_LEVEL),
+): Promise<Running> {
+  const container = await createContainer(config, { logger, serveWebhooks: role !== 'worker' });
   let app: FastifyInstance | undefined;
   let workers: Workers | undefined;
   try {
@@ -36,13 +39,7 @@ export async function start(role: Role, config: Config = loadConfig()): Promise<
       app = await buildApp(container);
     }
     if (role !== 'api') {
-      workers = startWorkers({
-        db: container.db,
-        logger,
-        idHashKey: container.idHashKey,
-        uploads: container.uploads,
-        connection: () => container.workerConnection(),
-      });
+      workers = startWorkers(container);
     }
     const address = app ? await app.listen({ port: config.PORT, host: config.HOST }) : undefined;
     logger.info({ role, address }, 'outreach service started');

@@ -4,7 +4,7 @@
  */
 
 import { smsSegments } from '../channels/twilio/sms-text.js';
-import type { Prisma, PrismaClient } from '../generated/prisma/client.js';
+import type { Sql } from '../db/sql.js';
 import type { Channel, MessageKind, MessageStatus } from '../generated/prisma/enums.js';
 import type { Queues } from '../queues/queues.js';
 
@@ -24,25 +24,25 @@ export interface NewMessage {
   campaignId?: number | null;
 }
 
-type Tx = Prisma.TransactionClient | PrismaClient;
-
-export async function createMessage(tx: Tx, m: NewMessage): Promise<bigint> {
-  const row = await tx.outboundMessage.create({
-    data: {
-      kind: m.kind,
-      channel: m.channel,
-      body: m.body,
-      language: m.language,
-      workerId: m.workerId ?? null,
-      familyContactId: m.familyContactId ?? null,
-      toAddress: m.toAddress ?? null,
-      inReplyToId: m.inReplyToId ?? null,
-      campaignId: m.campaignId ?? null,
-      segments: m.channel === 'SMS' ? smsSegments(m.body) : 1,
-    },
-    select: { id: true },
-  });
-  return row.id;
+/** Inserts the row; returns its id. */
+export async function createMessage(sql: Sql, m: NewMessage): Promise<bigint> {
+  const r = await sql.query<{ id: string }>(
+    `INSERT INTO "OutboundMessage" (kind, channel, body, language, "workerId", "familyContactId", "toAddress", "inReplyToId", "campaignId", segments)
+     VALUES ($1::"MessageKind", $2::"Channel", $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id`,
+    [
+      m.kind,
+      m.channel,
+      m.body,
+      m.language,
+      m.workerId ?? null,
+      m.familyContactId ?? null,
+      m.toAddress ?? null,
+      m.inReplyToId?.toString() ?? null,
+      m.campaignId ?? null,
+      m.channel === 'SMS' ? smsSegments(m.body) : 1,
+    ],
+  );
+  return BigInt(r.rows[0]!.id);
 }
 
 /** Queues sends for ledger rows. Idempotent: the job id is the row id. */

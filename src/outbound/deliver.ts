@@ -54,7 +54,7 @@ export async function deliver(
     return 'failed';
   }
   if (row.kind === 'BROADCAST') {
-    if (await isOptedOut(deps.db, row.channel, to)) {
+    if (await isOptedOut(deps.db.pool, row.channel, to)) {
       await deps.db.pool.query(
         `UPDATE "OutboundMessage" SET status = 'CANCELLED', "errorCode" = 'opted_out' WHERE id = $1 AND status = 'QUEUED'`,
         [id.toString()],
@@ -86,7 +86,12 @@ export async function deliver(
   } catch (err) {
     const e = err as SendError;
     if (e instanceof OptedOutSendError) {
-      await recordOptOut(deps.db, { channel: row.channel, address: to, workerId: row.workerId, source: `provider:${e.code}` });
+      await recordOptOut(deps.db.pool, {
+        channel: row.channel,
+        address: to,
+        workerId: row.workerId,
+        source: `provider:${e.code}`,
+      });
       await fail(deps, id, e.code ?? 'opted_out');
       return 'failed';
     }

@@ -46,7 +46,7 @@ export interface RateLimiter {
   take(buckets: Bucket[]): Promise<number>;
 }
 
-export function createRateLimiter(redis: Redis, prefix = 'outreach:{ratelimit}'): RateLimiter {
+export function createRateLimiter(redis: Redis, prefix: string): RateLimiter {
   return {
     async take(buckets) {
       const active = buckets.filter((b) => b.ratePerSecond > 0 && Number.isFinite(b.ratePerSecond));

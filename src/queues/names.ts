@@ -33,13 +33,10 @@ export interface QueuePayloads {
 }
 
 /**
- * Key prefix with a hash tag: BullMQ keeps each queue's keys under `outreach:{name}:…`, so the
- * hash tag `{name}` puts one queue's keys in one Redis Cluster slot (its Lua scripts need that)
- * while different queues spread across the cluster.
+ * The name BullMQ is given: the queue name wrapped as a hash tag. BullMQ keeps a queue's keys
+ * under `<REDIS_PREFIX>:{name}:…`, so the hash tag puts one queue's keys in one Redis Cluster slot
+ * (its Lua scripts need that) while different queues spread across the cluster.
  */
-export const QUEUE_PREFIX = 'outreach';
-
-/** The name BullMQ is given: the queue name wrapped as a hash tag. */
 export function bullName(name: QueueName): string {
   return `{${name}}`;
 }

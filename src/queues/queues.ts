@@ -1,7 +1,7 @@
 /** Producers for every queue, created once per process and shared by the API and the CLI. */
 import { type JobsOptions, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { bullName, QUEUE_PREFIX, QueueName, type QueuePayloads } from './names.js';
+import { bullName, QueueName, type QueuePayloads } from './names.js';
 
 type Key = keyof typeof QueueName;
 export type Queues = { [K in Key]: Queue<QueuePayloads[(typeof QueueName)[K]]> };
@@ -31,12 +31,12 @@ export function cappedBackoff(attemptsMade: number): number {
 
 const OPTIONS: Partial<Record<Key, JobsOptions>> = { sendSms: SEND_JOB_OPTIONS, sendTelegram: SEND_JOB_OPTIONS };
 
-export function createQueues(connection: Redis): Queues {
+export function createQueues(connection: Redis, prefix: string): Queues {
   const entries = (Object.keys(QueueName) as Key[]).map((k) => [
     k,
     new Queue(bullName(QueueName[k]), {
       connection,
-      prefix: QUEUE_PREFIX,
+      prefix,
       defaultJobOptions: OPTIONS[k] ?? DEFAULT_JOB_OPTIONS,
     }),
   ]);

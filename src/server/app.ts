@@ -5,6 +5,8 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Container } from '../container.js';
 import { healthRoutes } from './routes/health.js';
+import { telegramWebhook } from './routes/webhooks/telegram.js';
+import { twilioWebhooks } from './routes/webhooks/twilio.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -43,5 +45,7 @@ export async function buildApp(deps: Container): Promise<FastifyInstance> {
   );
 
   await app.register(healthRoutes);
+  await app.register(twilioWebhooks);
+  await app.register(telegramWebhook);
   return app as unknown as FastifyInstance;
 }

@@ -20,7 +20,15 @@ function dumpSchema(url: string): string {
   );
   return out
     .split('\n')
-    .filter((l) => !l.startsWith('--') && !l.startsWith('SET ') && !l.startsWith('SELECT pg_catalog') && !l.startsWith('\\restrict') && !l.startsWith('\\unrestrict') && l.trim() !== '')
+    .filter(
+      (l) =>
+        !l.startsWith('--') &&
+        !l.startsWith('SET ') &&
+        !l.startsWith('SELECT pg_catalog') &&
+        !l.startsWith('\\restrict') &&
+        !l.startsWith('\\unrestrict') &&
+        l.trim() !== '',
+    )
     .join('\n');
 }
 

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'bullmq';
 import { afterAll, describe, expect, it } from 'vitest';
-import { bullName, QUEUE_PREFIX } from '../../src/queues/names.js';
+import { bullName } from '../../src/queues/names.js';
 import { closeQueues, createQueues } from '../../src/queues/queues.js';
 import { producerConnection, workerConnection } from '../../src/redis/connections.js';
 import { RedisBinaryMissingError, startEmbeddedRedis } from '../../src/redis/embedded-redis.js';
@@ -23,7 +23,7 @@ describe('embedded redis-server', () => {
     const dir = tempDir();
     let redis = await startEmbeddedRedis(dir);
     let conn = producerConnection({ path: redis.path });
-    let queues = createQueues(conn);
+    let queues = createQueues(conn, 'outreach');
     await queues.import.waitUntilReady();
     await queues.import.add('ledger', { file: 'a.csv' });
     await queues.import.add('ledger', { file: 'b.csv' });
@@ -33,7 +33,7 @@ describe('embedded redis-server', () => {
 
     redis = await startEmbeddedRedis(dir);
     conn = producerConnection({ path: redis.path });
-    queues = createQueues(conn);
+    queues = createQueues(conn, 'outreach');
     await queues.import.waitUntilReady();
     expect(await queues.import.getWaitingCount()).toBe(2);
 
@@ -44,7 +44,7 @@ describe('embedded redis-server', () => {
       async (job) => {
         seen.push(job.data.file);
       },
-      { connection: wconn, prefix: QUEUE_PREFIX },
+      { connection: wconn, prefix: 'outreach' },
     );
     await expect.poll(() => seen.length, { timeout: 10_000 }).toBe(2);
     expect(seen.sort()).toEqual(['a.csv', 'b.csv']);

@@ -22,7 +22,8 @@ export function createTwilioSmsAdapter(opts: TwilioSmsOptions): ChannelAdapter {
         const m = await opts.client.messages.create({
           to: msg.to,
           body,
-          statusCallback: opts.statusCallback,
+          // The ledger id rides in the callback URL, so a report that beats our own write still finds its row.
+          statusCallback: `${opts.statusCallback}?m=${msg.messageId}`,
           ...(opts.messagingServiceSid ? { messagingServiceSid: opts.messagingServiceSid } : { from: opts.from }),
         });
         const providerSegments = Number(m.numSegments);

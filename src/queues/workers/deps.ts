@@ -1,14 +1,4 @@
-import type { Redis } from 'ioredis';
-import type { Db } from '../../db/database.js';
-import type { Logger } from '../../logging.js';
-import type { Uploads } from '../../uploads.js';
+import type { Container } from '../../container.js';
 
-/** What worker files get: built once by the container, shared by all workers of a process. */
-export interface WorkerDeps {
-  db: Db;
-  logger: Logger;
-  idHashKey: string;
-  uploads: Uploads;
-  /** A new blocking connection (each BullMQ Worker needs its own). */
-  connection(): Redis;
-}
+/** What worker files get: the process's container, built once and shared by all workers. */
+export type WorkerDeps = Container;

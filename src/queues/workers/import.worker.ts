@@ -2,7 +2,7 @@
 import { rm } from 'node:fs/promises';
 import { Worker } from 'bullmq';
 import { importLedgerFile } from '../../import/import-ledger.js';
-import { bullName, QUEUE_PREFIX, QueueName, type QueuePayloads } from '../names.js';
+import { bullName, QueueName, type QueuePayloads } from '../names.js';
 import type { WorkerDeps } from './deps.js';
 
 export function createImportWorker(deps: WorkerDeps): Worker<QueuePayloads['import']> {
@@ -19,6 +19,6 @@ export function createImportWorker(deps: WorkerDeps): Worker<QueuePayloads['impo
       return { importId: report.importId, rows: report.rows, imported: report.imported, failed: report.failed };
     },
     // One import at a time per process: each already writes in large batches.
-    { connection: deps.connection(), prefix: QUEUE_PREFIX, concurrency: 1, autorun: false },
+    { connection: deps.workerConnection(), prefix: deps.config.REDIS_PREFIX, concurrency: 1, autorun: false },
   );
 }

@@ -2,7 +2,11 @@
 import type { Worker } from 'bullmq';
 import type { WorkerDeps } from './deps.js';
 import { createImportWorker } from './import.worker.js';
+import { createInboundWorker } from './inbound.worker.js';
+import { createSendSmsWorker } from './send-sms.worker.js';
+import { createSendTelegramWorker } from './send-telegram.worker.js';
 import { closeGracefully } from './shutdown.js';
+import { createSweepWorker, scheduleSweep } from './sweep.worker.js';
 
 export interface Workers {
   all: Worker[];
@@ -10,7 +14,14 @@ export interface Workers {
 }
 
 export function startWorkers(deps: WorkerDeps): Workers {
-  const all: Worker[] = [createImportWorker(deps)];
+  const all: Worker[] = [
+    createImportWorker(deps),
+    createInboundWorker(deps),
+    createSendSmsWorker(deps),
+    createSendTelegramWorker(deps),
+    createSweepWorker(deps),
+  ];
+  void scheduleSweep(deps.queues).catch((err) => deps.logger.error({ err }, 'could not schedule the sweep'));
   for (const w of all) {
     w.on('failed', (job, err) => deps.logger.warn({ queue: w.name, jobId: job?.id, err }, 'job failed'));
     w.on('error', (err) => deps.logger.error({ queue: w.name, err }, 'worker error'));

@@ -1,0 +1,54 @@
+/**
+ * Re-queues ledger rows whose queue job was lost: a message recorded while Redis refused the job,
+ * or a Redis that lost its data. Runs every minute; job ids are the row ids, so a row whose job
+ * still exists is not queued twice, and the handlers are idempotent anyway.
+ */
+import { Worker } from 'bullmq';
+import type { Channel } from '../../generated/prisma/enums.js';
+import { enqueueSends } from '../../ledger/outbound.js';
+import { bullName, QueueName } from '../names.js';
+import type { Queues } from '../queues.js';
+import type { WorkerDeps } from './deps.js';
+
+/** Rows younger than this are left alone: their job is most likely on its way. */
+const GRACE = '1 minute';
+const LIMIT = 5000;
+
+export async function sweep(deps: Pick<WorkerDeps, 'db' | 'queues'>): Promise<{ inbound: number; outbound: number }> {
+  const inbound = await deps.db.pool.query<{ id: string }>(
+    `SELECT id FROM "InboundMessage" WHERE "handledAt" IS NULL AND "receivedAt" < now() - $1::interval ORDER BY id LIMIT $2`,
+    [GRACE, LIMIT],
+  );
+  if (inbound.rows.length) {
+    await deps.queues.inbound.addBulk(
+      inbound.rows.map((r) => ({ name: 'inbound', data: { inboundId: r.id }, opts: { jobId: `in-${r.id}` } })),
+    );
+  }
+  // Only replies and flow messages: broadcast rows are queued by their campaign's dispatcher.
+  const outbound = await deps.db.pool.query<{ id: string; channel: Channel }>(
+    `SELECT id, channel FROM "OutboundMessage"
+      WHERE status = 'QUEUED' AND kind IN ('REPLY', 'FLOW', 'OTP') AND "queuedAt" < now() - $1::interval
+      ORDER BY id LIMIT $2`,
+    [GRACE, LIMIT],
+  );
+  if (outbound.rows.length) {
+    await enqueueSends(
+      deps.queues,
+      outbound.rows.map((r) => ({ id: BigInt(r.id), channel: r.channel })),
+    );
+  }
+  return { inbound: inbound.rows.length, outbound: outbound.rows.length };
+}
+
+export function scheduleSweep(queues: Queues) {
+  return queues.sweep.upsertJobScheduler('sweep-every-minute', { every: 60_000 }, { name: 'sweep', data: {} });
+}
+
+export function createSweepWorker(deps: WorkerDeps): Worker {
+  return new Worker(bullName(QueueName.sweep), () => sweep(deps), {
+    connection: deps.workerConnection(),
+    prefix: deps.config.REDIS_PREFIX,
+    concurrency: 1,
+    autorun: false,
+  });
+}

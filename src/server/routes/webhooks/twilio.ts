@@ -1,0 +1,93 @@
+/**
+ * Twilio webhooks: inbound SMS and delivery status callbacks. Every route in this plugin checks
+ * the signature before anything else (403), then validates the fields it needs (400).
+ */
+import formbody from '@fastify/formbody';
+import type { FastifyPluginAsync } from 'fastify';
+import { twilioSignatureCheck } from '../../../channels/twilio/webhook-auth.js';
+import { applyTwilioStatus } from '../../../ledger/delivery-status.js';
+
+const EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>';
+
+const smsBody = {
+  type: 'object',
+  required: ['MessageSid', 'From'],
+  properties: {
+    MessageSid: { type: 'string', pattern: '^(SM|MM)[0-9a-fA-F]{32}$' },
+    From: { type: 'string', minLength: 3, maxLength: 64 },
+    To: { type: 'string', maxLength: 64 },
+    Body: { type: 'string', maxLength: 5000 },
+  },
+} as const;
+
+const statusBody = {
+  type: 'object',
+  required: ['MessageSid', 'MessageStatus'],
+  properties: {
+    MessageSid: { type: 'string', pattern: '^(SM|MM)[0-9a-fA-F]{32}$' },
+    MessageStatus: {
+      type: 'string',
+      enum: [
+        'accepted',
+        'scheduled',
+        'queued',
+        'sending',
+        'sent',
+        'delivered',
+        'read',
+        'undelivered',
+        'failed',
+        'canceled',
+        'receiving',
+        'received',
+      ],
+    },
+    ErrorCode: { type: 'string', pattern: '^[0-9]{0,6}$' },
+  },
+} as const;
+
+const statusQuery = {
+  type: 'object',
+  properties: { m: { type: 'string', pattern: '^[0-9]{1,19}$' } },
+} as const;
+
+export const twilioWebhooks: FastifyPluginAsync = async (app) => {
+  const { providers, recorder, db, config } = app.deps;
+  await app.register(formbody);
+  app.addHook(
+    'preValidation',
+    twilioSignatureCheck(() => providers.twilio.authToken, config.PUBLIC_BASE_URL),
+  );
+
+  app.post<{ Body: { MessageSid: string; From: string; To?: string; Body?: string } }>(
+    '/webhooks/twilio/sms',
+    { schema: { body: smsBody } },
+    async (req, reply) => {
+      const b = req.body;
+      const { duplicate } = await recorder.record({
+        channel: 'SMS',
+        providerId: b.MessageSid,
+        from: b.From,
+        text: b.Body ?? '',
+        payload: { ...(req.body as Record<string, unknown>) },
+      });
+      if (duplicate) req.log.info({ messageSid: b.MessageSid }, 'repeated inbound SMS ignored');
+      return reply.type('text/xml').send(EMPTY_TWIML);
+    },
+  );
+
+  app.post<{ Body: { MessageSid: string; MessageStatus: string; ErrorCode?: string }; Querystring: { m?: string } }>(
+    '/webhooks/twilio/status',
+    { schema: { body: statusBody, querystring: statusQuery } },
+    async (req, reply) => {
+      const { MessageSid, MessageStatus, ErrorCode } = req.body;
+      await applyTwilioStatus(db.pool, {
+        outboundId: req.query.m ? BigInt(req.query.m) : undefined,
+        providerId: MessageSid,
+        status: MessageStatus,
+        errorCode: ErrorCode || undefined,
+      });
+      return reply.status(204).send();
+    },
+  );
+};

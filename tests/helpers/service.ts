@@ -1,0 +1,61 @@
+/**
+ * The whole service for end-to-end tests: API and workers in one process on real HTTP, a fresh
+ * PostgreSQL database, the shared Redis under a key prefix of its own, and the provider
+ * simulators. Log lines are kept for assertions.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { Redis } from 'ioredis';
+import { loadConfig } from '../../src/config.js';
+import { createLogger } from '../../src/logging.js';
+import { type Running, start } from '../../src/main.js';
+import { createPgDatabase } from './db.js';
+import { freePort } from './net.js';
+
+export interface TestService {
+  running: Running;
+  url: string;
+  logs: string[];
+  stop(): Promise<void>;
+}
+
+export async function startTestService(env: Record<string, string> = {}): Promise<TestService> {
+  const pgdb = await createPgDatabase('outreach_svc');
+  const dataDir = mkdtempSync(join(tmpdir(), 'outreach-svc-'));
+  const port = await freePort();
+  const prefix = `test-${randomBytes(4).toString('hex')}`;
+  const config = loadConfig({
+    DATABASE_URL: pgdb.url,
+    REDIS_URL: process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379',
+    REDIS_PREFIX: prefix,
+    DATA_DIR: dataDir,
+    PORT: String(port),
+    LOG_LEVEL: 'debug',
+    ...env,
+  });
+  const logs: string[] = [];
+  const sink = new Writable({
+    write(chunk, _enc, cb) {
+      logs.push(chunk.toString());
+      cb();
+    },
+  });
+  const running = await start('all', config, createLogger('debug', sink));
+  return {
+    running,
+    url: running.address!,
+    logs,
+    async stop() {
+      await running.stop();
+      const redis = new Redis(process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379');
+      const keys = await redis.keys(`${prefix}:*`);
+      if (keys.length) await redis.del(...keys);
+      redis.disconnect();
+      await pgdb.drop();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
