@@ -16,6 +16,7 @@ import { startTwilioSimulator, type TwilioSimulator } from '../simulators/twilio
 import { createTelegramAdapter } from './telegram/adapter.js';
 import { BaseUrlRequestClient } from './twilio/client.js';
 import { createTwilioSmsAdapter } from './twilio/sms-adapter.js';
+import { createTwilioVoiceAdapter } from './twilio/voice-adapter.js';
 import type { ChannelAdapter } from './types.js';
 
 /** Sender number used with the simulator (a 106 service-number prefix, as Chinese bulk SMS uses). */
@@ -137,6 +138,11 @@ export async function createProviders(config: Config, serveWebhooks: boolean): P
         statusCallback: `${config.PUBLIC_BASE_URL}/webhooks/twilio/status`,
       }),
       TELEGRAM: createTelegramAdapter(tg.api),
+      VOICE: createTwilioVoiceAdapter({
+        client: tw.client,
+        from: tw.from ?? SIMULATED_FROM,
+        publicBaseUrl: config.PUBLIC_BASE_URL,
+      }),
     },
     simulators,
     async close() {

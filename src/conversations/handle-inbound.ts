@@ -91,7 +91,9 @@ async function handleOne(
   ]);
 
   const command = parseGlobalCommand(msg.text);
-  if (command === 'optout') {
+  if (msg.channel === 'VOICE') {
+    // Answered during the call (routes/webhooks/twilio-voice.ts); recorded here for the ledger only.
+  } else if (command === 'optout') {
     const changed = await recordOptOut(sql, {
       channel: msg.channel,
       address: msg.fromAddress,

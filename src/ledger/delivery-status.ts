@@ -4,7 +4,7 @@
  * replaces "delivered", and a final status is never changed.
  */
 import type { Sql } from '../db/sql.js';
-import type { MessageStatus } from '../generated/prisma/enums.js';
+import type { Channel, MessageStatus } from '../generated/prisma/enums.js';
 import { recordOptOut } from './opt-outs.js';
 
 /** Twilio MessageStatus → ledger status (null: not a change the ledger tracks). */
@@ -23,6 +23,19 @@ const TWILIO_STATUS: Record<string, MessageStatus | null> = {
   received: null,
 };
 
+/** Twilio CallStatus → ledger status for calls the service placed. */
+const TWILIO_CALL_STATUS: Record<string, MessageStatus | null> = {
+  queued: null,
+  initiated: null,
+  ringing: 'SENT',
+  'in-progress': 'SENT',
+  completed: 'DELIVERED',
+  busy: 'FAILED',
+  'no-answer': 'FAILED',
+  failed: 'FAILED',
+  canceled: 'FAILED',
+};
+
 /** Twilio error codes on a delivery report that mean the recipient opted out. */
 const OPT_OUT_CODES = new Set(['21610']);
 
@@ -30,18 +43,22 @@ export interface StatusReport {
   /** The ledger id carried in the callback URL (set when the message was sent). */
   outboundId?: bigint;
   providerId: string;
-  status: string;
+  status: MessageStatus;
   errorCode?: string;
+}
+
+/** Maps a Twilio message or call status; null when the ledger does not track that step. */
+export function twilioStatus(kind: 'message' | 'call', status: string): MessageStatus | null {
+  return (kind === 'message' ? TWILIO_STATUS : TWILIO_CALL_STATUS)[status] ?? null;
 }
 
 const RANK = `CASE m.status WHEN 'QUEUED' THEN 0 WHEN 'SENT' THEN 1 ELSE 2 END`;
 
 /** Applies one report; returns true when the row changed. */
-export async function applyTwilioStatus(sql: Sql, r: StatusReport): Promise<boolean> {
-  const next = TWILIO_STATUS[r.status];
-  if (!next) return false;
+export async function applyDeliveryStatus(sql: Sql, r: StatusReport): Promise<boolean> {
+  const next = r.status;
   const rank = next === 'SENT' ? 1 : 2;
-  const res = await sql.query<{ channel: 'SMS'; address: string | null; workerId: number | null }>(
+  const res = await sql.query<{ channel: Channel; address: string | null; workerId: number | null }>(
     `UPDATE "OutboundMessage" m
         SET status = $3::"MessageStatus",
             "providerId" = COALESCE(m."providerId", $2),
@@ -55,7 +72,12 @@ export async function applyTwilioStatus(sql: Sql, r: StatusReport): Promise<bool
   );
   const row = res.rows[0];
   if (row && r.errorCode && OPT_OUT_CODES.has(r.errorCode) && row.address) {
-    await recordOptOut(sql, { channel: 'SMS', address: row.address, workerId: row.workerId, source: `provider:${r.errorCode}` });
+    await recordOptOut(sql, {
+      channel: row.channel,
+      address: row.address,
+      workerId: row.workerId,
+      source: `provider:${r.errorCode}`,
+    });
   }
   return (res.rowCount ?? 0) > 0;
 }

@@ -47,7 +47,7 @@ export async function createMessage(sql: Sql, m: NewMessage): Promise<bigint> {
 
 /** Queues sends for ledger rows. Idempotent: the job id is the row id. */
 export async function enqueueSends(queues: Queues, rows: Array<{ id: bigint; channel: Channel }>): Promise<void> {
-  const byQueue = { SMS: queues.sendSms, TELEGRAM: queues.sendTelegram } as const;
+  const byQueue = { SMS: queues.sendSms, TELEGRAM: queues.sendTelegram, VOICE: queues.sendVoice } as const;
   const groups = new Map<(typeof byQueue)[keyof typeof byQueue], Array<{ id: bigint }>>();
   for (const r of rows) {
     const q = byQueue[r.channel as keyof typeof byQueue];

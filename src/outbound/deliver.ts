@@ -21,6 +21,16 @@ export interface DeliverDeps {
   limiter: RateLimiter;
   /** Buckets a message must take from before it goes (per channel, from config). */
   buckets(channel: Channel, to: string, segments: number): Bucket[];
+  /** Voice calls allowed in progress at once. */
+  maxCallsInProgress: number;
+}
+
+/** Calls placed and not yet finished, from the ledger (shared by every process). */
+async function callsInProgress(deps: DeliverDeps): Promise<number> {
+  const r = await deps.db.pool.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM "OutboundMessage" WHERE channel = 'VOICE' AND status = 'SENT'`,
+  );
+  return r.rows[0]?.n ?? 0;
 }
 
 export type DeliverOutcome = 'sent' | 'already-sent' | 'missing' | 'failed' | 'skipped-opted-out';
@@ -46,9 +56,7 @@ export async function deliver(
   if (!row) return 'missing';
   if (row.status !== 'QUEUED' || row.providerId) return 'already-sent';
 
-  const to =
-    row.toAddress ??
-    (row.channel === 'SMS' ? row.worker?.phone : row.channel === 'TELEGRAM' ? row.worker?.telegramChatId?.toString() : null);
+  const to = row.toAddress ?? (row.channel === 'TELEGRAM' ? row.worker?.telegramChatId?.toString() : row.worker?.phone);
   if (!to) {
     await fail(deps, id, 'no_address');
     return 'failed';
@@ -65,7 +73,12 @@ export async function deliver(
   const adapter = deps.adapters[row.channel];
   if (!adapter) throw new Error(`no adapter for channel ${row.channel}`);
 
-  const wait = await deps.limiter.take(deps.buckets(row.channel, to, row.segments));
+  const wait =
+    row.channel === 'VOICE'
+      ? (await callsInProgress(deps)) >= deps.maxCallsInProgress
+        ? 2000
+        : 0
+      : await deps.limiter.take(deps.buckets(row.channel, to, row.segments));
   if (wait > 0) {
     await job.moveToDelayed(Date.now() + wait, token);
     throw new DelayedError();

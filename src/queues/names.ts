@@ -15,6 +15,8 @@ export const QueueName = {
   /** One job per OutboundMessage, per channel, so each channel has its own rate and backlog. */
   sendSms: 'send-sms',
   sendTelegram: 'send-telegram',
+  /** Voice calls (policy notices read aloud); capped by calls in progress, not a rate. */
+  sendVoice: 'send-voice',
   /** Periodic repair: re-queues ledger rows whose job was lost (Redis down when it was queued). */
   sweep: 'sweep',
 } as const;
@@ -29,6 +31,7 @@ export interface QueuePayloads {
   /** OutboundMessage id (bigint as a decimal string). */
   [QueueName.sendSms]: { outboundId: string };
   [QueueName.sendTelegram]: { outboundId: string };
+  [QueueName.sendVoice]: { outboundId: string };
   [QueueName.sweep]: Record<string, never>;
 }
 

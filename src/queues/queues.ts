@@ -29,7 +29,11 @@ export function cappedBackoff(attemptsMade: number): number {
   return Math.min(2000 * 2 ** Math.max(0, attemptsMade - 1), 10 * 60_000);
 }
 
-const OPTIONS: Partial<Record<Key, JobsOptions>> = { sendSms: SEND_JOB_OPTIONS, sendTelegram: SEND_JOB_OPTIONS };
+const OPTIONS: Partial<Record<Key, JobsOptions>> = {
+  sendSms: SEND_JOB_OPTIONS,
+  sendTelegram: SEND_JOB_OPTIONS,
+  sendVoice: SEND_JOB_OPTIONS,
+};
 
 export function createQueues(connection: Redis, prefix: string): Queues {
   const entries = (Object.keys(QueueName) as Key[]).map((k) => [

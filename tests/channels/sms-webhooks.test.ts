@@ -67,7 +67,7 @@ describe('inbound SMS webhook', () => {
       `${svc.running.container.config.PUBLIC_BASE_URL}/webhooks/twilio/sms`,
       params,
     );
-    for (const headers of [{ 'x-twilio-signature': forged }, {}]) {
+    for (const headers of [{ 'x-twilio-signature': forged }, {}] as Record<string, string>[]) {
       const res = await fetch(url, {
         method: 'POST',
         headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
@@ -91,7 +91,7 @@ describe('inbound SMS webhook', () => {
       body: new URLSearchParams(params),
     });
     expect(res.status).toBe(400);
-    expect((await res.json()).message).toMatch(/MessageSid/);
+    expect(((await res.json()) as { message: string }).message).toMatch(/MessageSid/);
   });
 
   it('tells an unknown sender how to register, once a day, and staff can find the message', async () => {

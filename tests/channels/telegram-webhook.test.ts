@@ -30,7 +30,7 @@ const sent = (chat: number) => tg.sentMessages(chat);
 describe('Telegram webhook', () => {
   it('was registered by the service with its secret', () => {
     const info = tg.webhookInfo();
-    expect(info.url).toBe(`${svc.running.container.config.PUBLIC_BASE_URL}/webhooks/telegram`);
+    expect(info?.url).toBe(`${svc.running.container.config.PUBLIC_BASE_URL}/webhooks/telegram`);
   });
 
   it('answers /help in the linked worker’s language', async () => {
@@ -59,7 +59,7 @@ describe('Telegram webhook', () => {
       update_id: 999999,
       message: { message_id: 1, date: 0, chat: { id: 700300, type: 'private' }, text: 'STOP' },
     };
-    for (const headers of [{}, { 'x-telegram-bot-api-secret-token': 'wrong' }]) {
+    for (const headers of [{}, { 'x-telegram-bot-api-secret-token': 'wrong' }] as Record<string, string>[]) {
       const res = await fetch(`${svc.url}/webhooks/telegram`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', ...headers },

@@ -5,6 +5,7 @@ import { createImportWorker } from './import.worker.js';
 import { createInboundWorker } from './inbound.worker.js';
 import { createSendSmsWorker } from './send-sms.worker.js';
 import { createSendTelegramWorker } from './send-telegram.worker.js';
+import { createSendVoiceWorker } from './send-voice.worker.js';
 import { closeGracefully } from './shutdown.js';
 import { createSweepWorker, scheduleSweep } from './sweep.worker.js';
 
@@ -19,6 +20,7 @@ export function startWorkers(deps: WorkerDeps): Workers {
     createInboundWorker(deps),
     createSendSmsWorker(deps),
     createSendTelegramWorker(deps),
+    createSendVoiceWorker(deps),
     createSweepWorker(deps),
   ];
   void scheduleSweep(deps.queues).catch((err) => deps.logger.error({ err }, 'could not schedule the sweep'));

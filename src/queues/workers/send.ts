@@ -25,16 +25,17 @@ export function channelBuckets(config: Config, sender: string | undefined) {
 
 export function createSendWorker(deps: WorkerDeps, queue: QueueName, concurrency: number): Worker<{ outboundId: string }> {
   const sender = deps.providers.twilio.messagingServiceSid ?? deps.providers.twilio.from;
-  const buckets = channelBuckets(deps.config, sender);
+  const deliverDeps = {
+    db: deps.db,
+    logger: deps.logger,
+    adapters: deps.providers.adapters,
+    limiter: deps.limiter,
+    buckets: channelBuckets(deps.config, sender),
+    maxCallsInProgress: deps.config.VOICE_MAX_CONCURRENT_CALLS,
+  };
   const worker: Worker<{ outboundId: string }> = new Worker<{ outboundId: string }>(
     bullName(queue),
-    (job, token) =>
-      deliver(
-        { db: deps.db, logger: deps.logger, adapters: deps.providers.adapters, limiter: deps.limiter, buckets },
-        job,
-        token,
-        worker,
-      ),
+    (job, token) => deliver(deliverDeps, job, token, worker),
     {
       connection: deps.workerConnection(),
       prefix: deps.config.REDIS_PREFIX,

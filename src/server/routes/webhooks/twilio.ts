@@ -5,7 +5,8 @@
 import formbody from '@fastify/formbody';
 import type { FastifyPluginAsync } from 'fastify';
 import { twilioSignatureCheck } from '../../../channels/twilio/webhook-auth.js';
-import { applyTwilioStatus } from '../../../ledger/delivery-status.js';
+import { applyDeliveryStatus, twilioStatus } from '../../../ledger/delivery-status.js';
+import { twilioVoiceRoutes } from './twilio-voice.js';
 
 const EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>';
 
@@ -46,7 +47,7 @@ const statusBody = {
   },
 } as const;
 
-const statusQuery = {
+export const statusQuery = {
   type: 'object',
   properties: { m: { type: 'string', pattern: '^[0-9]{1,19}$' } },
 } as const;
@@ -76,17 +77,22 @@ export const twilioWebhooks: FastifyPluginAsync = async (app) => {
     },
   );
 
+  await app.register(twilioVoiceRoutes);
+
   app.post<{ Body: { MessageSid: string; MessageStatus: string; ErrorCode?: string }; Querystring: { m?: string } }>(
     '/webhooks/twilio/status',
     { schema: { body: statusBody, querystring: statusQuery } },
     async (req, reply) => {
       const { MessageSid, MessageStatus, ErrorCode } = req.body;
-      await applyTwilioStatus(db.pool, {
-        outboundId: req.query.m ? BigInt(req.query.m) : undefined,
-        providerId: MessageSid,
-        status: MessageStatus,
-        errorCode: ErrorCode || undefined,
-      });
+      const status = twilioStatus('message', MessageStatus);
+      if (status) {
+        await applyDeliveryStatus(db.pool, {
+          outboundId: req.query.m ? BigInt(req.query.m) : undefined,
+          providerId: MessageSid,
+          status,
+          errorCode: ErrorCode || undefined,
+        });
+      }
       return reply.status(204).send();
     },
   );
