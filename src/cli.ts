@@ -5,6 +5,7 @@
 import { Command } from 'commander';
 import { registerGenerateCommand } from './cli/generate-command.js';
 import { registerImportCommand } from './cli/import-command.js';
+import { registerSimulateCommand } from './cli/simulate-command.js';
 import { ConfigError, loadConfig } from './config.js';
 import { openDb } from './db/database.js';
 import { applyMigrations } from './db/migrations.js';
@@ -52,6 +53,7 @@ program
 
 registerImportCommand(program);
 registerGenerateCommand(program);
+registerSimulateCommand(program);
 
 try {
   await program.parseAsync(process.argv);
