@@ -5,6 +5,7 @@
 import { Command } from 'commander';
 import { registerGenerateCommand } from './cli/generate-command.js';
 import { registerImportCommand } from './cli/import-command.js';
+import { registerInboxCommand } from './cli/inbox-command.js';
 import { registerSimulateCommand } from './cli/simulate-command.js';
 import { ConfigError, loadConfig } from './config.js';
 import { openDb } from './db/database.js';
@@ -54,6 +55,7 @@ program
 registerImportCommand(program);
 registerGenerateCommand(program);
 registerSimulateCommand(program);
+registerInboxCommand(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -151,9 +151,13 @@ describe('inbound SMS webhook', () => {
     ).not.toBeNull();
   });
 
-  it('keeps phone numbers out of the logs', () => {
+  it('keeps phone numbers and secrets out of the logs', () => {
     const text = svc.logs.join('\n');
-    expect(text.length).toBeGreaterThan(0);
+    expect(text).toContain('repeated inbound SMS ignored'); // the log did record this run's events
     expect(text).not.toMatch(/1380013800\d|1390013900\d/);
+    const { providers } = svc.running.container;
+    for (const secret of [providers.twilio.authToken, providers.telegram.token, providers.telegram.webhookSecret]) {
+      expect(text).not.toContain(secret);
+    }
   });
 });
