@@ -22,7 +22,6 @@ export async function buildApp(deps: Container): Promise<FastifyInstance> {
     requestTimeout: 30_000,
     keepAliveTimeout: 72_000,
     bodyLimit: 1_048_576,
-    disableRequestLogging: false,
     // Request ids for log correlation; providers' own ids are recorded on ledger rows.
     genReqId: () => crypto.randomUUID(),
   });
