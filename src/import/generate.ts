@@ -56,9 +56,6 @@ function createRandom(seed: string | number): () => number {
 
 class Dice {
   constructor(private readonly next: () => number) {}
-  float(): number {
-    return this.next();
-  }
   int(min: number, max: number): number {
     return min + Math.floor(this.next() * (max - min + 1));
   }

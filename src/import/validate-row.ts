@@ -8,9 +8,9 @@
  * when it holds no run of 5 or more digits.
  */
 import type { EmploymentStatus, FamilyRelation, HouseholdCategory, LaborCapacity } from '../generated/prisma/enums.js';
-import { hashIdNumber, type IdNumberProblem, idLast4, parseIdNumber } from '../ledger/identity.js';
+import { hashIdNumber, type IdNumberProblem, idLast4, isRealDate, parseIdNumber } from '../ledger/identity.js';
 import { normaliseMobile } from '../ledger/phone.js';
-import type { ColumnKey, HeaderMap } from './columns.js';
+import { type ColumnKey, type HeaderMap, REGION_NAME_KEYS } from './columns.js';
 import type { SheetRow } from './read-rows.js';
 
 export interface RowError {
@@ -290,11 +290,6 @@ function cleanName(raw: string): string {
   return /^[\p{Script=Han}·• ]+$/u.test(s) ? s.replace(/ /g, '') : s;
 }
 
-function isRealDate(y: number, m: number, d: number): boolean {
-  const date = new Date(Date.UTC(y, m - 1, d));
-  return date.getUTCFullYear() === y && date.getUTCMonth() === m - 1 && date.getUTCDate() === d;
-}
-
 /** YYYY-MM-DD from the ways dates are written in sheets, or null. */
 export function parseSheetDate(raw: string): string | null {
   const s = fold(raw);
@@ -430,13 +425,7 @@ export class RowValidator {
       this.fail('villageCode', MSG.villageCode);
       villageCode = undefined;
     }
-    const regionNames = [
-      this.text('provinceName', NAME_LIMIT),
-      this.text('cityName', NAME_LIMIT),
-      this.text('countyName', NAME_LIMIT),
-      this.text('townshipName', NAME_LIMIT),
-      this.text('villageName', NAME_LIMIT),
-    ];
+    const regionNames = REGION_NAME_KEYS.map((k) => this.text(k, NAME_LIMIT));
 
     // Household
     const householdCode = this.code('householdCode');

@@ -74,7 +74,8 @@ export function normaliseIdNumber(raw: string): string {
     .toUpperCase();
 }
 
-function isRealDate(y: number, m: number, d: number): boolean {
+/** True when year, month (1-12) and day make a calendar date. */
+export function isRealDate(y: number, m: number, d: number): boolean {
   const date = new Date(Date.UTC(y, m - 1, d));
   return date.getUTCFullYear() === y && date.getUTCMonth() === m - 1 && date.getUTCDate() === d;
 }
