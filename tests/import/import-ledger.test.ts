@@ -310,6 +310,32 @@ describe.each(DB_KINDS)('ledger import on %s', (kind) => {
     expect(await importLedgerFile(db, file, { idHashKey: KEY })).toMatchObject({ eventsAppended: 0 });
   });
 
+  it('moves a worker to another household and a household to another village, and recounts both sides', async () => {
+    const rows = sampleRows();
+    const h = rows[0] as string[];
+    const zijing = { 村代码: '610921101203', 村: '紫荆村', '乡(镇)': '涧池镇' };
+    const moved = (name: string, changes: Record<string, string>) => {
+      const row = rows.find((r) => r[col('姓名')] === name) as string[];
+      return h.map((header, i) => changes[header] ?? (row[i] as string));
+    };
+    const file = writeCsv(join(dir, 'moves.csv'), [
+      h,
+      // 陈小龙 leaves his parents' relocated household for one of his own in 紫荆村.
+      moved('陈小龙', { ...zijing, 户编号: '6109211012030009', 户主姓名: '陈小龙', 户类别: '未脱贫户', 安置点: '', 住址: '' }),
+      // 高福's household moves to 紫荆村; 高玉梅, not in this file, follows it.
+      moved('高福', zijing),
+    ]);
+    const report = await importLedgerFile(db, file, { idHashKey: KEY });
+    expect(report).toMatchObject({ rows: 2, imported: 2, failed: 0 });
+
+    const village = (await db.pool.query(`SELECT id FROM "Region" WHERE code = '610921101203'`)).rows[0].id;
+    expect(await worker(db, '陈小龙')).toMatchObject({ householdCode: '6109211012030009', villageId: village });
+    expect(await household(db, '6109211012030009')).toMatchObject({ laborCount: 1, employedCount: 0, zeroEmployment: true });
+    expect(await household(db, '6109211000020001')).toMatchObject({ laborCount: 2, employedCount: 2, zeroEmployment: false });
+    expect(await household(db, '6109211012050002')).toMatchObject({ villageId: village });
+    expect(await worker(db, '高玉梅')).toMatchObject({ villageId: village, householdCode: '6109211012050002' });
+  });
+
   it('reports bad rows by line and column, imports the good ones, and keeps numbers out of the errors', async () => {
     const rows = sampleRows();
     const h = rows[0] as string[];
