@@ -17,7 +17,13 @@ export function registerInboxCommand(program: Command): void {
       if (!Number.isInteger(days) || days < 1) throw new Error('--days: expected a whole number of days, 1 or more');
       if (!Number.isInteger(limit) || limit < 1) throw new Error('--limit: expected a whole number, 1 or more');
       await withDb(async (db) => {
-        const rows = await db.pool.query<{ channel: string; fromAddress: string; messages: number; last: Date; text: string | null }>(
+        const rows = await db.pool.query<{
+          channel: string;
+          fromAddress: string;
+          messages: number;
+          last: Date;
+          text: string | null;
+        }>(
           `SELECT channel, "fromAddress", count(*)::int AS messages, max("receivedAt") AS last,
                   (array_agg(text ORDER BY id DESC))[1] AS text
              FROM "InboundMessage"
@@ -31,7 +37,9 @@ export function registerInboxCommand(program: Command): void {
           return;
         }
         for (const r of rows.rows) {
-          console.log(`${r.last.toISOString()}  ${r.channel.padEnd(8)} ${r.fromAddress.padEnd(16)} ${r.messages} msg  “${(r.text ?? '').slice(0, 40)}”`);
+          console.log(
+            `${r.last.toISOString()}  ${r.channel.padEnd(8)} ${r.fromAddress.padEnd(16)} ${r.messages} msg  “${(r.text ?? '').slice(0, 40)}”`,
+          );
         }
       });
     });

@@ -101,7 +101,7 @@ export const twilioVoiceRoutes: FastifyPluginAsync = async (app) => {
     { schema: { body: { type: 'object', required: ['CallSid'], properties: { CallSid: CALL_SID } }, querystring: idQuery } },
     async (req, reply) => {
       const msg = await db.prisma.outboundMessage.findUnique({ where: { id: BigInt(req.query.m) } });
-      if (!msg || msg.channel !== 'VOICE') return reply.status(404).send({ error: 'not_found', message: 'no such call message' });
+      if (msg?.channel !== 'VOICE') return reply.status(404).send({ error: 'not_found', message: 'no such call message' });
       const v = voiceFor(msg.language);
       const t = texts.forLanguage(msg.language);
       // A person hears it twice (the first words are often missed); a voicemail gets it once.
