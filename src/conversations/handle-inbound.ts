@@ -8,13 +8,18 @@
  */
 import type pg from 'pg';
 import type { Db } from '../db/database.js';
-import { inTransaction, type Sql } from '../db/sql.js';
+import { inTransaction } from '../db/sql.js';
 import type { Channel } from '../generated/prisma/enums.js';
 import type { Texts } from '../i18n.js';
 import { recordOptIn, recordOptOut } from '../ledger/opt-outs.js';
 import { createMessage } from '../ledger/outbound.js';
+import { activeSession, endSession } from '../ledger/sessions.js';
 import type { Logger } from '../logging.js';
+import { identifySender } from './identify.js';
 import { parseGlobalCommand } from './keywords.js';
+import { respond } from './respond.js';
+
+export { identifySender, type Sender } from './identify.js';
 
 export interface InboundDeps {
   db: Db;
@@ -29,37 +34,13 @@ interface InboundRow {
   channel: Channel;
   fromAddress: string;
   text: string | null;
+  /** Telegram: a shared contact card and the user who sent the message. */
+  contact: { phone_number?: string; user_id?: number } | null;
+  fromUserId: string | null;
 }
 
-export interface Sender {
-  workerId: number | null;
-  familyContactId: number | null;
-  language: string;
-}
-
-/** Unknown senders get the "please register" reply at most once a day (auto-responders loop). */
-const UNKNOWN_REPLY_INTERVAL = '24 hours';
-
-/** Who wrote: a worker (by phone or linked Telegram chat), else a registered family contact. */
-export async function identifySender(sql: Sql, channel: Channel, address: string): Promise<Sender | null> {
-  if (channel === 'TELEGRAM') {
-    if (!/^-?\d+$/.test(address)) return null;
-    const w = await sql.query<{ id: number; language: string }>(`SELECT id, language FROM "Worker" WHERE "telegramChatId" = $1`, [
-      address,
-    ]);
-    return w.rows[0] ? { workerId: w.rows[0].id, familyContactId: null, language: w.rows[0].language } : null;
-  }
-  const w = await sql.query<{ id: number; language: string }>(
-    `SELECT id, language FROM "Worker" WHERE phone = $1 ORDER BY id LIMIT 1`,
-    [address],
-  );
-  if (w.rows[0]) return { workerId: w.rows[0].id, familyContactId: null, language: w.rows[0].language };
-  const f = await sql.query<{ id: number; language: string }>(
-    `SELECT id, language FROM "FamilyContact" WHERE phone = $1 ORDER BY verified DESC, id LIMIT 1`,
-    [address],
-  );
-  return f.rows[0] ? { workerId: null, familyContactId: f.rows[0].id, language: f.rows[0].language } : null;
-}
+/** The per-sender lock: inbound handling, voice turns and conversations the service starts share it. */
+export const senderLockKey = (channel: Channel, address: string) => `inbound:${channel}:${address}`;
 
 async function handleOne(
   deps: InboundDeps,
@@ -100,22 +81,17 @@ async function handleOne(
       workerId: sender?.workerId,
       source: 'keyword',
     });
+    // Whatever was being asked is no longer wanted.
+    const open = await activeSession(sql, msg.channel, msg.fromAddress, new Date());
+    if (open) await endSession(sql, open.id, 'COMPLETED');
     await reply(t(changed ? 'optout.confirmed' : 'optout.already'));
-  } else if (command === 'optin') {
-    const changed = await recordOptIn(sql, msg.channel, msg.fromAddress);
-    await reply(changed ? t('optin.confirmed') : t('help.menu'));
-  } else if (command === 'help') {
-    await reply(t('help.menu'));
-  } else if (!sender) {
-    const recent = await sql.query(
-      `SELECT 1 FROM "OutboundMessage" WHERE channel = $1::"Channel" AND "toAddress" = $2 AND kind = 'REPLY'
-         AND "workerId" IS NULL AND "familyContactId" IS NULL AND "queuedAt" > now() - $3::interval LIMIT 1`,
-      [msg.channel, msg.fromAddress, UNKNOWN_REPLY_INTERVAL],
-    );
-    if (recent.rowCount === 0) await reply(t('unknown.sender'));
+  } else if (command === 'optin' && (await recordOptIn(sql, msg.channel, msg.fromAddress))) {
+    await reply(t('optin.confirmed'));
   } else {
-    // Conversation flows take over here; until one starts, the menu shows what can be done.
-    await reply(t('help.menu'));
+    const contact = msg.contact?.phone_number
+      ? { phone: msg.contact.phone_number, userId: msg.contact.user_id == null ? null : String(msg.contact.user_id) }
+      : null;
+    replies.push(...(await respond({ sql, texts: deps.texts }, { ...msg, contact }, sender, command)));
   }
   await sql.query(`UPDATE "InboundMessage" SET "handledAt" = now() WHERE id = $1`, [msg.id]);
   return replies;
@@ -123,17 +99,19 @@ async function handleOne(
 
 /** Handles message `inboundId` and any earlier unhandled ones from the same sender. Idempotent. */
 export async function handleInbound(deps: InboundDeps, inboundId: bigint): Promise<number> {
-  const head = await deps.db.pool.query<InboundRow & { handledAt: Date | null }>(
-    `SELECT id, channel, "fromAddress", text, "handledAt" FROM "InboundMessage" WHERE id = $1`,
+  const head = await deps.db.pool.query<{ channel: Channel; fromAddress: string; handledAt: Date | null }>(
+    `SELECT channel, "fromAddress", "handledAt" FROM "InboundMessage" WHERE id = $1`,
     [inboundId.toString()],
   );
   const first = head.rows[0];
   if (!first || first.handledAt) return 0;
 
   const replies = await inTransaction(deps.db.pool, async (sql) => {
-    await sql.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [`inbound:${first.channel}:${first.fromAddress}`]);
+    await sql.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [senderLockKey(first.channel, first.fromAddress)]);
     const pending = await sql.query<InboundRow>(
-      `SELECT id, channel, "fromAddress", text FROM "InboundMessage"
+      `SELECT id, channel, "fromAddress", text,
+              payload->'message'->'contact' AS contact, payload->'message'->'from'->>'id' AS "fromUserId"
+         FROM "InboundMessage"
         WHERE channel = $1::"Channel" AND "fromAddress" = $2 AND "handledAt" IS NULL AND id <= $3
         ORDER BY id`,
       [first.channel, first.fromAddress, inboundId.toString()],

@@ -3,7 +3,8 @@
  * queue job carries only its id. Status moves forward only (see STATUS_RANK).
  */
 
-import { smsSegments } from '../channels/twilio/sms-text.js';
+import { smsSegments, smsText } from '../channels/twilio/sms-text.js';
+import type { OutboundSend } from '../channels/types.js';
 import type { Sql } from '../db/sql.js';
 import type { Channel, MessageKind, MessageStatus } from '../generated/prisma/enums.js';
 import type { Queues } from '../queues/queues.js';
@@ -22,13 +23,16 @@ export interface NewMessage {
   toAddress?: string | null;
   inReplyToId?: bigint | null;
   campaignId?: number | null;
+  /** Numbered choices: buttons on Telegram, numbered lines on SMS (added at send time). */
+  choices?: OutboundSend['choices'] | null;
 }
 
-/** Inserts the row; returns its id. */
+/** Inserts the row; returns its id. SMS segments are counted on the text as sent (choices included). */
 export async function createMessage(sql: Sql, m: NewMessage): Promise<bigint> {
+  const choices = m.choices?.length ? m.choices : null;
   const r = await sql.query<{ id: string }>(
-    `INSERT INTO "OutboundMessage" (kind, channel, body, language, "workerId", "familyContactId", "toAddress", "inReplyToId", "campaignId", segments)
-     VALUES ($1::"MessageKind", $2::"Channel", $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id`,
+    `INSERT INTO "OutboundMessage" (kind, channel, body, language, "workerId", "familyContactId", "toAddress", "inReplyToId", "campaignId", segments, choices)
+     VALUES ($1::"MessageKind", $2::"Channel", $3, $4, $5, $6, $7, $8, $9, $10, $11::jsonb) RETURNING id`,
     [
       m.kind,
       m.channel,
@@ -39,7 +43,8 @@ export async function createMessage(sql: Sql, m: NewMessage): Promise<bigint> {
       m.toAddress ?? null,
       m.inReplyToId?.toString() ?? null,
       m.campaignId ?? null,
-      m.channel === 'SMS' ? smsSegments(m.body) : 1,
+      m.channel === 'SMS' ? smsSegments(smsText({ text: m.body, choices: choices ?? undefined })) : 1,
+      choices ? JSON.stringify(choices) : null,
     ],
   );
   return BigInt(r.rows[0]!.id);

@@ -86,7 +86,8 @@ export async function deliver(
 
   await deps.db.pool.query(`UPDATE "OutboundMessage" SET attempts = attempts + 1 WHERE id = $1`, [id.toString()]);
   try {
-    const res = await adapter.send({ messageId: id, to, text: row.body });
+    const choices = Array.isArray(row.choices) ? (row.choices as Array<{ key: string; label: string }>) : undefined;
+    const res = await adapter.send({ messageId: id, to, text: row.body, choices });
     // A status callback may already have moved the status on; the provider id is written either way.
     await deps.db.pool.query(
       `UPDATE "OutboundMessage"

@@ -1,0 +1,184 @@
+/**
+ * Runs one turn of a conversation inside the caller's transaction: the engine computes the next
+ * session, reply and effects; this writes the reply (an OutboundMessage, or nothing when a voice
+ * webhook renders it), applies the effects with the turn's provenance, and saves the session.
+ * Callers hold the per-sender lock, so turns of one person never interleave.
+ */
+import { FLOWS } from '../../bots/index.js';
+import type { Sql } from '../db/sql.js';
+import type { Channel } from '../generated/prisma/enums.js';
+import type { Texts } from '../i18n.js';
+import { hashCode, newCode } from '../ledger/otp.js';
+import { createMessage } from '../ledger/outbound.js';
+import { activeKey, insertSession, type StoredSession, saveSession } from '../ledger/sessions.js';
+import { applyEffects } from './effects.js';
+import { enter, promptFor, step } from './engine.js';
+import { initialState } from './loaders.js';
+import type { Audience, FlowId, FlowState, Input, Output, SessionState, StepContext, StepResult } from './types.js';
+
+/** Who the conversation is with, and about. */
+export interface Party {
+  channel: Channel;
+  /** Phone number (SMS, voice) or chat id (Telegram). */
+  address: string;
+  audience: Audience;
+  /** The worker the conversation is about (the family member's worker when audience = family). */
+  workerId: number | null;
+  familyContactId: number | null;
+  language: string;
+}
+
+export interface TurnDeps {
+  sql: Sql;
+  texts: Texts;
+  now?: Date;
+}
+
+export interface Turn {
+  party: Party;
+  /** The inbound message this turn answers (null when the service starts the conversation). */
+  inboundMessageId: string | null;
+  callSid?: string | null;
+  /**
+   * How the reply reaches the person: `message` writes an OutboundMessage (SMS, Telegram);
+   * `call` writes a VOICE row whose call will speak the session's question; `inline` writes
+   * nothing (a voice webhook renders the reply as TwiML).
+   */
+  delivery: 'message' | 'call' | 'inline';
+}
+
+export type TurnAction =
+  | { kind: 'start'; flow: FlowId; state?: FlowState }
+  | { kind: 'answer'; session: StoredSession; input: Input }
+  /** Ask the current question again (a call resumed, the language changed). */
+  | { kind: 'repeat'; session: StoredSession };
+
+export interface TurnOutcome {
+  output: Output;
+  /** The conversation still waiting for an answer after this turn, if any. */
+  session: StoredSession | null;
+  /** Outbound rows to queue after the transaction commits. */
+  queue: Array<{ id: bigint; channel: Channel }>;
+  replyId: bigint | null;
+}
+
+/** The pure inputs a step sees for this party. */
+export function stepContext(texts: Texts, party: Party, now: Date): StepContext {
+  const scope = activeKey(party.channel, party.address);
+  return {
+    t: texts.forLanguage(party.language),
+    channel: party.channel,
+    now,
+    audience: party.audience,
+    newCode,
+    hashCode: (code) => hashCode(scope, code),
+  };
+}
+
+/** Flow hand-overs in one turn (menu → status report, check-in → status report); a guard against loops. */
+const MAX_HANDOVERS = 3;
+
+/** Runs `action` for the party and records everything it did. */
+export async function runTurn(deps: TurnDeps, turn: Turn, action: TurnAction, before: string[] = []): Promise<TurnOutcome> {
+  const { sql } = deps;
+  const now = deps.now ?? new Date();
+  const party = turn.party;
+  const ctx = stepContext(deps.texts, party, now);
+  let result: StepResult;
+  let flowId: FlowId;
+  let existing: StoredSession | null = null;
+  switch (action.kind) {
+    case 'start':
+      flowId = action.flow;
+      result = enter(FLOWS[flowId], action.state ?? (await initialState(sql, flowId, party.workerId, now)), ctx, before);
+      break;
+    case 'answer': {
+      existing = action.session;
+      flowId = existing.flow;
+      const r = step(FLOWS[flowId], existing, action.input, ctx);
+      result = { ...r, output: { ...r.output, lines: [...before, ...r.output.lines] } };
+      break;
+    }
+    case 'repeat': {
+      existing = action.session;
+      flowId = existing.flow;
+      const flow = FLOWS[flowId];
+      const session: SessionState = { ...existing, expiresAt: new Date(now.getTime() + flow.ttlMinutes * 60_000) };
+      result = { session, output: promptFor(flow, session, ctx, before), effects: [] };
+      break;
+    }
+  }
+
+  // The session row this turn updates (if it answered one) and the one it creates (if a flow started).
+  const updated: StoredSession | null = existing ? { ...existing, ...result.session } : null;
+  let created: SessionState | null = existing ? null : result.session;
+  const effects = [...result.effects];
+  const effectFlow = flowId;
+  for (let hops = 0; result.startFlow && hops < MAX_HANDOVERS; hops++) {
+    flowId = result.startFlow;
+    const next = FLOWS[flowId];
+    result = enter(next, await initialState(sql, flowId, party.workerId, now), ctx, result.output.lines);
+    effects.push(...result.effects);
+    created = result.session;
+  }
+
+  const output = result.output;
+  let replyId: bigint | null = null;
+  const queue: Array<{ id: bigint; channel: Channel }> = [];
+  if (turn.delivery !== 'inline' && output.lines.length > 0) {
+    replyId = await createMessage(sql, {
+      kind: turn.inboundMessageId ? 'REPLY' : 'FLOW',
+      channel: party.channel,
+      body: output.lines.join('\n'),
+      choices: output.choices?.map((c) => ({ key: c.key, label: c.label })),
+      language: party.language,
+      workerId: party.audience === 'worker' ? party.workerId : null,
+      familyContactId: party.familyContactId,
+      toAddress: party.address,
+      inReplyToId: turn.inboundMessageId ? BigInt(turn.inboundMessageId) : null,
+    });
+    queue.push({ id: replyId, channel: party.channel });
+  }
+
+  queue.push(
+    ...(await applyEffects(
+      {
+        sql,
+        texts: deps.texts,
+        now,
+        flow: effectFlow,
+        channel: party.channel,
+        address: party.address,
+        workerId: party.workerId,
+        familyContactId: party.familyContactId,
+        inboundMessageId: turn.inboundMessageId,
+        callSid: turn.callSid ?? null,
+        replyId,
+      },
+      effects,
+    )),
+  );
+
+  // The answered session first: it gives up the active key before a new session takes it.
+  if (updated)
+    await saveSession(
+      sql,
+      created ? { ...updated, status: updated.status === 'ACTIVE' ? 'COMPLETED' : updated.status } : updated,
+    );
+  let active: StoredSession | null = updated?.status === 'ACTIVE' && !created ? updated : null;
+  if (created && created.status === 'ACTIVE') {
+    // Any other conversation open on this channel ends: the person started something else.
+    await sql.query(
+      `UPDATE "ConversationSession" SET status = 'COMPLETED', "activeKey" = NULL, "updatedAt" = now() WHERE "activeKey" = $1`,
+      [activeKey(party.channel, party.address)],
+    );
+    active = await insertSession(sql, {
+      ...created,
+      channel: party.channel,
+      address: party.address,
+      workerId: party.workerId,
+      familyContactId: party.familyContactId,
+    });
+  }
+  return { output, session: active, queue, replyId };
+}

@@ -1,0 +1,104 @@
+/**
+ * Employment history from conversations: appends EmploymentEvents with their provenance and keeps
+ * the Worker's maintained copy of the current status (currentStatus, currentEventId,
+ * statusConfirmedAt) and the household counts in step, by the rule in status-rules.ts.
+ */
+import type { Sql } from '../db/sql.js';
+import type { Channel, EmploymentStatus, EventSource } from '../generated/prisma/enums.js';
+import { type Queryable, refreshHouseholdCounts } from './household-counts.js';
+import { CURRENT_EVENT_ORDER } from './status-rules.js';
+
+/** Who reported, how, and in answer to which message or call. */
+export interface Provenance {
+  source: EventSource;
+  channel: Channel;
+  inboundMessageId?: string | null;
+  callSid?: string | null;
+  familyContactId?: number | null;
+}
+
+export interface NewEmploymentEvent {
+  workerId: number;
+  status: EmploymentStatus;
+  /** YYYY-MM-DD: when the change happened (not when it was reported). */
+  effectiveDate: string;
+  employer?: string | null;
+  place?: string | null;
+  industry?: string | null;
+  monthlyWage?: number | null;
+  reason?: string | null;
+}
+
+/**
+ * Appends an event and recomputes the worker's current status and household counts. A report of
+ * coming home (RETURNED_HOME) also marks the worker a returnee (回流人员). Returns the event id.
+ */
+export async function appendEmploymentEvent(sql: Sql, e: NewEmploymentEvent, p: Provenance, now = new Date()): Promise<bigint> {
+  const r = await sql.query<{ id: string }>(
+    `INSERT INTO "EmploymentEvent" ("workerId", status, employer, place, industry, "monthlyWage", reason, "effectiveDate",
+                                    "reportedAt", source, channel, "inboundMessageId", "callSid", "familyContactId")
+     VALUES ($1, $2::"EmploymentStatus", $3, $4, $5, $6, $7, $8::date, $9::timestamp(3), $10::"EventSource", $11::"Channel", $12, $13, $14)
+     RETURNING id`,
+    [
+      e.workerId,
+      e.status,
+      e.employer ?? null,
+      e.place ?? null,
+      e.industry ?? null,
+      e.monthlyWage ?? null,
+      e.reason ?? null,
+      e.effectiveDate,
+      now.toISOString(),
+      p.source,
+      p.channel,
+      p.inboundMessageId ?? null,
+      p.callSid ?? null,
+      p.familyContactId ?? null,
+    ],
+  );
+  if (e.status === 'RETURNED_HOME') await sql.query(`UPDATE "Worker" SET "isReturnee" = true WHERE id = $1`, [e.workerId]);
+  await refreshCurrentStatus(sql, e.workerId, now);
+  return BigInt(r.rows[0]!.id);
+}
+
+/**
+ * "No change": appends a copy of the current event (same status, employer, place, industry, wage
+ * and effective date) reported now. By the status rule the copy becomes current (same effective
+ * date, later report), so the status is unchanged and statusConfirmedAt moves to now, with the
+ * reconfirmation's provenance in the history. Returns null when the worker has no current event.
+ */
+export async function reconfirmStatus(sql: Sql, workerId: number, p: Provenance, now = new Date()): Promise<bigint | null> {
+  const r = await sql.query<{ id: string }>(
+    `INSERT INTO "EmploymentEvent" ("workerId", status, employer, place, industry, "monthlyWage", insured, reason, "effectiveDate",
+                                    "reportedAt", source, channel, "inboundMessageId", "callSid", "familyContactId", "jobLeadId")
+     SELECT e."workerId", e.status, e.employer, e.place, e.industry, e."monthlyWage", e.insured, e.reason, e."effectiveDate",
+            $2::timestamp(3), $3::"EventSource", $4::"Channel", $5, $6, $7, e."jobLeadId"
+       FROM "Worker" w JOIN "EmploymentEvent" e ON e.id = w."currentEventId"
+      WHERE w.id = $1
+     RETURNING id`,
+    [workerId, now.toISOString(), p.source, p.channel, p.inboundMessageId ?? null, p.callSid ?? null, p.familyContactId ?? null],
+  );
+  if (!r.rows[0]) return null;
+  await refreshCurrentStatus(sql, workerId, now);
+  return BigInt(r.rows[0].id);
+}
+
+/**
+ * Points the worker at the event that is current by the status rule, sets statusConfirmedAt, and
+ * refreshes the household's labour and employment counts (the zero-employment flag follows).
+ */
+export async function refreshCurrentStatus(sql: Sql, workerId: number, now = new Date()): Promise<void> {
+  const r = await sql.query<{ householdId: number }>(
+    `WITH cur AS (
+       SELECT id, status FROM "EmploymentEvent" WHERE "workerId" = $1 ORDER BY ${CURRENT_EVENT_ORDER} LIMIT 1
+     )
+     UPDATE "Worker" w
+        SET "currentStatus" = cur.status, "currentEventId" = cur.id, "statusConfirmedAt" = $2::timestamp(3), "updatedAt" = $2::timestamp(3)
+       FROM cur
+      WHERE w.id = $1
+     RETURNING w."householdId"`,
+    [workerId, now.toISOString()],
+  );
+  // The pg client satisfies both signatures; household-counts names its own narrower type.
+  if (r.rows[0]) await refreshHouseholdCounts(sql as unknown as Queryable, [r.rows[0].householdId], now);
+}

@@ -1,0 +1,100 @@
+/**
+ * Conversation sessions in the ledger (ConversationSession). A session is ACTIVE while a question
+ * waits; activeKey = "CHANNEL:address" is set only then, so the database allows one active
+ * conversation per person and channel. Rows are read FOR UPDATE inside the per-sender
+ * transaction, so a restart mid-conversation resumes from the last answer that committed.
+ */
+import type { Sql } from '../db/sql.js';
+import type { FlowId, FlowState, SessionState } from '../flows/types.js';
+import type { Channel } from '../generated/prisma/enums.js';
+
+export interface StoredSession extends SessionState {
+  id: number;
+  channel: Channel;
+  address: string;
+  workerId: number | null;
+  familyContactId: number | null;
+  /** True when expiresAt has passed: the conversation ends politely at this message. */
+  expired?: boolean;
+}
+
+export const activeKey = (channel: Channel, address: string) => `${channel}:${address}`;
+
+interface Row {
+  id: number;
+  channel: Channel;
+  address: string;
+  workerId: number | null;
+  familyContactId: number | null;
+  flow: string;
+  step: string;
+  state: FlowState;
+  status: SessionState['status'];
+  retries: number;
+  expiresAt: Date;
+  expired: boolean;
+}
+
+const COLUMNS = `id, channel, address, "workerId", "familyContactId", flow, step, state, status, retries, "expiresAt"`;
+const toSession = (r: Row): StoredSession => ({ ...r, flow: r.flow as FlowId });
+
+/** The person's active conversation on the channel, locked for this transaction; expired ones included. */
+export async function activeSession(sql: Sql, channel: Channel, address: string, now: Date): Promise<StoredSession | null> {
+  // Timestamps are compared in SQL: the columns have no time zone, and the values are UTC.
+  const r = await sql.query<Row>(
+    `SELECT ${COLUMNS}, "expiresAt" < $2::timestamp(3) AS expired FROM "ConversationSession" WHERE "activeKey" = $1 FOR UPDATE`,
+    [activeKey(channel, address), now.toISOString()],
+  );
+  return r.rows[0] ? toSession(r.rows[0]) : null;
+}
+
+/** Writes a session's progress; an ended session gives up its active key. */
+export async function saveSession(sql: Sql, s: StoredSession): Promise<void> {
+  await sql.query(
+    `UPDATE "ConversationSession"
+        SET flow = $2, step = $3, state = $4::jsonb, status = $5::"SessionStatus", retries = $6, "expiresAt" = $7,
+            "activeKey" = CASE WHEN $5::"SessionStatus" = 'ACTIVE' THEN "activeKey" END, "updatedAt" = now()
+      WHERE id = $1`,
+    [s.id, s.flow, s.step, JSON.stringify(s.state), s.status, s.retries, s.expiresAt.toISOString()],
+  );
+}
+
+export interface NewSession extends SessionState {
+  channel: Channel;
+  address: string;
+  workerId: number | null;
+  familyContactId: number | null;
+}
+
+/**
+ * Records a new session. An ACTIVE one takes the active key: any other active session of the
+ * person on this channel must have been ended first (endSession), or the insert fails.
+ */
+export async function insertSession(sql: Sql, s: NewSession): Promise<StoredSession> {
+  const r = await sql.query<{ id: number }>(
+    `INSERT INTO "ConversationSession" (channel, address, "activeKey", "workerId", "familyContactId", flow, step, state, status, retries, "expiresAt", "updatedAt")
+     VALUES ($1::"Channel", $2, $3, $4, $5, $6, $7, $8::jsonb, $9::"SessionStatus", $10, $11, now()) RETURNING id`,
+    [
+      s.channel,
+      s.address,
+      s.status === 'ACTIVE' ? activeKey(s.channel, s.address) : null,
+      s.workerId,
+      s.familyContactId,
+      s.flow,
+      s.step,
+      JSON.stringify(s.state),
+      s.status,
+      s.retries,
+      s.expiresAt.toISOString(),
+    ],
+  );
+  return { ...s, id: r.rows[0]!.id };
+}
+
+/** Ends a session (completed, expired, escalated) and frees the person's active key. */
+export async function endSession(sql: Sql, id: number, status: Exclude<SessionState['status'], 'ACTIVE'>): Promise<void> {
+  await sql.query(
+    `UPDATE "ConversationSession" SET status = $2::"SessionStatus", "activeKey" = NULL, "updatedAt" = now() WHERE id = $1`,
+    [id, status],
+  );
+}
