@@ -19,11 +19,18 @@ export interface TestService {
   running: Running;
   url: string;
   logs: string[];
+  /** The service's PostgreSQL database (pass it to another service to restart on the same ledger). */
+  databaseUrl: string;
   stop(): Promise<void>;
 }
 
-export async function startTestService(env: Record<string, string> = {}): Promise<TestService> {
-  const pgdb = await createPgDatabase('outreach_svc');
+export interface TestServiceOptions {
+  /** Run on this existing database instead of a new one; stop() then leaves it for its owner to drop. */
+  databaseUrl?: string;
+}
+
+export async function startTestService(env: Record<string, string> = {}, opts: TestServiceOptions = {}): Promise<TestService> {
+  const pgdb = opts.databaseUrl ? { url: opts.databaseUrl, drop: async () => {} } : await createPgDatabase('outreach_svc');
   const dataDir = mkdtempSync(join(tmpdir(), 'outreach-svc-'));
   const port = await freePort();
   const prefix = `test-${randomBytes(4).toString('hex')}`;
@@ -48,6 +55,7 @@ export async function startTestService(env: Record<string, string> = {}): Promis
     running,
     url: running.address!,
     logs,
+    databaseUrl: pgdb.url,
     async stop() {
       await running.stop();
       const redis = new Redis(process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379');
