@@ -7,14 +7,13 @@
 import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
 import { FLOWS } from '../../bots/index.js';
 import type { Sql } from '../db/sql.js';
-import { applyEffects } from '../flows/effects.js';
+import { applyEffects, requestHuman } from '../flows/effects.js';
 import { type Party, runTurn, type Turn, type TurnOutcome } from '../flows/runner.js';
 import type { FlowId } from '../flows/types.js';
 import type { Channel } from '../generated/prisma/enums.js';
 import type { Texts } from '../i18n.js';
 import { createMessage } from '../ledger/outbound.js';
 import { activeSession, endSession, type StoredSession } from '../ledger/sessions.js';
-import { createStaffTask } from '../ledger/staff-tasks.js';
 import { linkTelegramChat } from '../ledger/telegram-links.js';
 import type { Sender } from './identify.js';
 import { bareWord, type GlobalCommand, parseConversationCommand, parseLinkCommand } from './keywords.js';
@@ -160,13 +159,7 @@ export async function respond(
 
   if (conv?.kind === 'human' && known && party.workerId !== null) {
     if (session) await endSession(sql, session.id, 'ESCALATED');
-    await createStaffTask(sql, {
-      kind: 'human_help',
-      workerId: party.workerId,
-      title: texts.forLanguage('zh-CN')('flows:staff.human_help', { name: await workerName(sql, party.workerId), flow: '' }),
-      details: { channel: msg.channel, familyContactId: party.familyContactId, during: session?.flow ?? null },
-      inboundMessageId: msg.id,
-    });
+    await requestHuman({ sql, texts, now, party, inboundMessageId: msg.id }, session?.flow ?? 'menu');
     await reply([...before, t()('flows:common.human')].join('\n'));
     return queue;
   }
@@ -225,11 +218,6 @@ export async function respond(
 /** The reply for someone not in the ledger; on Telegram it also says how to link the chat. */
 function unknownText(t: ReturnType<Texts['forLanguage']>, channel: Channel, key: string): string {
   return channel === 'TELEGRAM' ? `${t(key)}\n${t('flows:link.how')}` : t(key);
-}
-
-async function workerName(sql: Sql, workerId: number): Promise<string> {
-  const r = await sql.query<{ name: string }>(`SELECT name FROM "Worker" WHERE id = $1`, [workerId]);
-  return r.rows[0]?.name ?? String(workerId);
 }
 
 function effectContext(deps: RespondDeps, party: Party, msg: TextMessage, now: Date, flow: FlowId) {

@@ -159,3 +159,33 @@ export async function applyEffects(ec: EffectContext, effects: Effect[]): Promis
   }
   return queue;
 }
+
+/** A person asks for staff ("转人工", key 0): a task for their county, raised from wherever they were. */
+export async function requestHuman(
+  turn: {
+    sql: Sql;
+    texts: Texts;
+    now: Date;
+    party: { channel: Channel; address: string; workerId: number | null; familyContactId: number | null };
+    inboundMessageId: string | null;
+    callSid?: string | null;
+  },
+  during: FlowId,
+): Promise<void> {
+  await applyEffects(
+    {
+      sql: turn.sql,
+      texts: turn.texts,
+      now: turn.now,
+      flow: during,
+      channel: turn.party.channel,
+      address: turn.party.address,
+      workerId: turn.party.workerId,
+      familyContactId: turn.party.familyContactId,
+      inboundMessageId: turn.inboundMessageId,
+      callSid: turn.callSid ?? null,
+      replyId: null,
+    },
+    [{ kind: 'staff_task', task: 'human_help', details: { during } }],
+  );
+}

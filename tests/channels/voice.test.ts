@@ -31,7 +31,8 @@ describe('voice calls', () => {
     expect(first.gather).toMatchObject({ language: 'cmn-Hans-CN', input: 'dtmf speech' });
     expect(first.twiml).toContain('language="cmn-CN"');
     expect(first.says[0]).toContain('就业帮扶服务');
-    expect(call.says).toContain('已收到，谢谢。');
+    // Key 1 starts the status report (bots/status-report.ts); its first question is asked.
+    expect(call.documents[1]!.says[0]).toContain('就业情况有什么变化');
     expect(call.says.at(-1)).toContain('您已退订通知电话');
 
     const rows = await db().prisma.inboundMessage.findMany({
