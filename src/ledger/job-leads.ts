@@ -20,7 +20,7 @@ export interface MatchedLead {
  *   the lists pushed down to them (§13);
  * - the worker has not said they are unwilling to work away, or the lead is neither out of the
  *   province nor a partner-city (苏陕协作) placement;
- * - it asks for no skills, or for at least one the worker has.
+ * - it asks for no skills, or for at least one the worker has (skills columns may be NULL: none).
  * Best first: more skills in common, then the worker's own county, then newest.
  */
 export async function matchingJobLeads(sql: Sql, workerId: number, now = new Date(), limit = 3): Promise<MatchedLead[]> {
@@ -32,7 +32,7 @@ export async function matchingJobLeads(sql: Sql, workerId: number, now = new Dat
         AND j.status = 'OPEN'
         AND (j."expiresAt" IS NULL OR j."expiresAt" > $2::timestamp(3))
         AND (w."willingToWorkAway" IS DISTINCT FROM false OR (NOT j."outOfProvince" AND j."partnerCity" IS NULL))
-        AND (cardinality(j.skills) = 0 OR j.skills && w.skills)
+        AND (COALESCE(cardinality(j.skills), 0) = 0 OR j.skills && w.skills)
       ORDER BY cardinality(ARRAY(SELECT unnest(j.skills) INTERSECT SELECT unnest(w.skills))) DESC,
                (j."regionId" = w."countyId") DESC, j."createdAt" DESC, j.id DESC
       LIMIT $3`,
