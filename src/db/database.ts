@@ -9,6 +9,12 @@ import { PrismaClient } from '../generated/prisma/client.js';
 import { startEmbeddedPostgres } from './embedded-postgres.js';
 import { applyMigrations } from './migrations.js';
 
+// The ledger's timestamps are UTC in columns without a time zone (Prisma's convention). Raw pg
+// queries must read and write them as UTC too, whatever the process's TZ (Asia/Shanghai in a
+// county office): by default node-postgres would treat them as local time.
+pg.types.setTypeParser(pg.types.builtins.TIMESTAMP, (s) => new Date(`${s.replace(' ', 'T')}Z`));
+pg.defaults.parseInputDatesAsUTC = true;
+
 export interface Db {
   prisma: PrismaClient;
   pool: pg.Pool;
