@@ -14,7 +14,7 @@ let svc: TestService;
 let sim: TwilioSimulator;
 let tg: TelegramSimulator;
 const db = () => svc.running.container.db;
-const leads: Record<string, number> = {};
+const leads = new Map<string, number>();
 
 beforeAll(async () => {
   svc = await startTestService({ SMS_RATE_PER_SECOND: '0', TELEGRAM_CHAT_RATE_PER_SECOND: '0' });
@@ -34,7 +34,7 @@ beforeAll(async () => {
         data: { title: name, employer: `${name}公司`, place: '榆林', regionId: county.id, wageMin: 3000, wageMax: 4500, ...data },
       })
       .then((l) => {
-        leads[name] = l.id;
+        leads.set(name, l.id);
       });
   await lead('焊工', { regionId: city, skills: ['welder'] });
   await lead('普工', {});
@@ -67,12 +67,12 @@ describe('job leads', () => {
 
     const reply = await db().prisma.outboundMessage.findFirstOrThrow({ where: { toAddress: phone }, orderBy: { id: 'desc' } });
     const contacts = await db().prisma.serviceContact.findMany({ where: { workerId: worker.id }, orderBy: { jobLeadId: 'asc' } });
-    expect(contacts.map((c) => c.jobLeadId).sort()).toEqual([leads['焊工'], leads['普工'], leads['保洁']].sort());
+    expect(contacts.map((c) => c.jobLeadId).sort()).toEqual([leads.get('焊工'), leads.get('普工'), leads.get('保洁')].sort());
     for (const c of contacts) expect(c).toMatchObject({ kind: 'JOB_LEAD', channel: 'SMS', outboundMessageId: reply.id });
 
     expect(await sms(sim, phone, '有意向 2')).toContain('已记录您对“普工”的意向');
     const interest = await db().prisma.jobLeadInterest.findFirstOrThrow({ where: { workerId: worker.id } });
-    expect(interest).toMatchObject({ jobLeadId: leads['普工'], channel: 'SMS' });
+    expect(interest).toMatchObject({ jobLeadId: leads.get('普工'), channel: 'SMS' });
     expect(interest.inboundMessageId).not.toBeNull();
     const task = await db().prisma.staffTask.findFirstOrThrow({ where: { workerId: worker.id } });
     expect(task).toMatchObject({ kind: 'job_lead_interest', regionId: county.id, inboundMessageId: interest.inboundMessageId });
@@ -87,7 +87,7 @@ describe('job leads', () => {
     const done = await press(tg, chat, '1');
     expect(done.text).toContain('焊工');
     expect(await db().prisma.jobLeadInterest.findFirst({ where: { workerId: worker.id } })).toMatchObject({
-      jobLeadId: leads['焊工'],
+      jobLeadId: leads.get('焊工'),
       channel: 'TELEGRAM',
     });
   });
@@ -98,7 +98,7 @@ describe('job leads', () => {
     const call = await sim.placeInboundCall({ from: phone, to: SERVICE_NUMBER, steps: [{ digits: '2' }, { digits: '3' }] });
     expect(call.documents[1]!.says.join('')).toMatch(/榆林保洁公司招保洁.*有意向请按3/);
     expect(await db().prisma.jobLeadInterest.findFirst({ where: { workerId: worker.id } })).toMatchObject({
-      jobLeadId: leads['保洁'],
+      jobLeadId: leads.get('保洁'),
       channel: 'VOICE',
     });
     expect(await db().prisma.serviceContact.count({ where: { workerId: worker.id, channel: 'VOICE' } })).toBe(3);

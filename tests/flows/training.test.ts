@@ -8,7 +8,7 @@ import type { TelegramSimulator } from '../../src/simulators/telegram/index.js';
 import type { TwilioSimulator } from '../../src/simulators/twilio/index.js';
 import { seedWorker } from '../helpers/ledger.js';
 import { startTestService, type TestService } from '../helpers/service.js';
-import { buttons, press, SERVICE_NUMBER, sms, smsScript, telegram } from './helpers.js';
+import { buttons, press, SERVICE_NUMBER, smsScript, telegram } from './helpers.js';
 
 let svc: TestService;
 let sim: TwilioSimulator;
