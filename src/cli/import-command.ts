@@ -10,8 +10,11 @@
  */
 import { type Command, InvalidArgumentError } from 'commander';
 import { type ImportReport, importLedgerFile } from '../import/import-ledger.js';
+import { closeQueues, createQueues } from '../queues/queues.js';
+import { producerConnection } from '../redis/connections.js';
 import { idHashKey } from '../secrets.js';
-import { withDb } from './context.js';
+import { createUploads } from '../uploads.js';
+import { cliConfig, withDb } from './context.js';
 
 /** Exit status of `import --strict` when rows were rejected (2 is taken by configuration errors). */
 export const EXIT_ROWS_REJECTED = 3;
@@ -47,7 +50,9 @@ export function registerImportCommand(program: Command): void {
     .option('--staff-user <id>', 'staff user id recorded as the importer', positiveInt)
     .option('--errors <n>', 'how many row errors to print', positiveInt, 20)
     .option('--strict', `exit with status ${EXIT_ROWS_REJECTED} when any row was rejected`)
-    .action(async (file: string, opts: { staffUser?: number; errors: number; strict?: boolean }) => {
+    .option('--queue', 'hand the file to the running workers instead of importing here (needs REDIS_URL and a shared DATA_DIR)')
+    .action(async (file: string, opts: { staffUser?: number; errors: number; strict?: boolean; queue?: boolean }) => {
+      if (opts.queue) return queueImport(file, opts.staffUser);
       const report = await withDb((db, config) =>
         importLedgerFile(db, file, {
           idHashKey: idHashKey(config),
@@ -61,4 +66,21 @@ export function registerImportCommand(program: Command): void {
       console.log(formatImportReport(report, opts.errors));
       if (opts.strict && report.failed > 0) process.exitCode = EXIT_ROWS_REJECTED;
     });
+}
+
+/** Copies the file into DATA_DIR/uploads and queues it for a worker process. */
+async function queueImport(file: string, staffUserId?: number): Promise<void> {
+  const config = cliConfig();
+  if (!config.REDIS_URL) throw new Error('--queue needs REDIS_URL: the workers take their jobs from that Redis');
+  const stored = await createUploads(config.DATA_DIR).store(file);
+  const redis = producerConnection({ url: config.REDIS_URL });
+  const queues = createQueues(redis, config.REDIS_PREFIX);
+  try {
+    await queues.import.waitUntilReady();
+    const job = await queues.import.add('ledger', { file: stored, staffUserId });
+    console.log(`已排队 / queued as job ${job.id}: a worker imports it and records an ImportRun`);
+  } finally {
+    await closeQueues(queues);
+    redis.disconnect();
+  }
 }

@@ -1,4 +1,4 @@
-/** Imports a ledger file that was queued (by `outreach import --queue`, later by an upload). */
+/** Imports a ledger file handed to the workers (`outreach import --queue`; later staff uploads). */
 import { rm } from 'node:fs/promises';
 import { Worker } from 'bullmq';
 import { importLedgerFile } from '../../import/import-ledger.js';
