@@ -7,7 +7,13 @@
  * Messages are bilingual (zh / en) and never repeat an ID or phone number: a value is echoed only
  * when it holds no run of 5 or more digits.
  */
-import type { EmploymentStatus, FamilyRelation, HouseholdCategory, LaborCapacity } from '../generated/prisma/enums.js';
+import {
+  type EmploymentStatus,
+  EmploymentStatus as EmploymentStatusEnum,
+  type FamilyRelation,
+  type HouseholdCategory,
+  type LaborCapacity,
+} from '../generated/prisma/enums.js';
 import { hashIdNumber, type IdNumberProblem, idLast4, isRealDate, parseIdNumber } from '../ledger/identity.js';
 import { normaliseMobile } from '../ledger/phone.js';
 import { type ColumnKey, type HeaderMap, REGION_NAME_KEYS } from './columns.js';
@@ -140,18 +146,8 @@ export const STATUS_VALUES = table<EmploymentStatus>(
     丧失劳动能力: 'UNABLE_TO_WORK',
     暂时无就业意愿: 'TEMPORARILY_UNWILLING',
   },
-  [
-    'EMPLOYED_LOCAL',
-    'EMPLOYED_IN_PROVINCE',
-    'EMPLOYED_OUT_OF_PROVINCE',
-    'EMPLOYED_JIANGSU',
-    'PUBLIC_WELFARE_POST',
-    'SELF_EMPLOYED',
-    'UNEMPLOYED',
-    'RETURNED_HOME',
-    'UNABLE_TO_WORK',
-    'TEMPORARILY_UNWILLING',
-  ],
+  // Every status but UNKNOWN may also be written as its code.
+  Object.values(EmploymentStatusEnum).filter((v) => v !== 'UNKNOWN'),
 );
 
 export const RELATION_VALUES = table<FamilyRelation>(
