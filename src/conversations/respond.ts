@@ -7,8 +7,8 @@
 import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
 import { FLOWS } from '../../bots/index.js';
 import type { Sql } from '../db/sql.js';
-import { applyEffects, requestHuman } from '../flows/effects.js';
-import { type Party, runTurn, type Turn, type TurnOutcome } from '../flows/runner.js';
+import { requestHuman } from '../flows/effects.js';
+import { expireSession, type Party, runTurn, type Turn, type TurnOutcome } from '../flows/runner.js';
 import type { FlowId } from '../flows/types.js';
 import type { Channel } from '../generated/prisma/enums.js';
 import type { Texts } from '../i18n.js';
@@ -113,11 +113,7 @@ export async function respond(
   const before: string[] = [];
   if (session?.expired) {
     // Ends politely: say so, then treat the message as a new one.
-    const flow = FLOWS[session.flow];
-    const expiry = flow.onExpire?.(session.state) ?? [];
-    if (expiry.length) await applyEffects(effectContext(deps, party, msg, now, session.flow), expiry);
-    await endSession(sql, session.id, 'EXPIRED');
-    if (session.flow !== 'menu') before.push(t()('flows:common.expired'));
+    before.push(...(await expireSession({ sql, texts, now }, party, session)));
     session = null;
   }
 
@@ -218,20 +214,4 @@ export async function respond(
 /** The reply for someone not in the ledger; on Telegram it also says how to link the chat. */
 function unknownText(t: ReturnType<Texts['forLanguage']>, channel: Channel, key: string): string {
   return channel === 'TELEGRAM' ? `${t(key)}\n${t('flows:link.how')}` : t(key);
-}
-
-function effectContext(deps: RespondDeps, party: Party, msg: TextMessage, now: Date, flow: FlowId) {
-  return {
-    sql: deps.sql,
-    texts: deps.texts,
-    now,
-    flow,
-    channel: party.channel,
-    address: party.address,
-    workerId: party.workerId,
-    familyContactId: party.familyContactId,
-    inboundMessageId: msg.id,
-    callSid: null,
-    replyId: null,
-  };
 }

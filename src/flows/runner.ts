@@ -10,7 +10,7 @@ import type { Channel } from '../generated/prisma/enums.js';
 import type { Texts } from '../i18n.js';
 import { hashCode, newCode } from '../ledger/otp.js';
 import { createMessage } from '../ledger/outbound.js';
-import { activeKey, insertSession, type StoredSession, saveSession } from '../ledger/sessions.js';
+import { activeKey, endSession, insertSession, type StoredSession, saveSession } from '../ledger/sessions.js';
 import { applyEffects } from './effects.js';
 import { enter, promptFor, step } from './engine.js';
 import { initialState } from './loaders.js';
@@ -181,4 +181,35 @@ export async function runTurn(deps: TurnDeps, turn: Turn, action: TurnAction, be
     });
   }
   return { output, session: active, queue, replyId };
+}
+
+/**
+ * Ends a conversation whose time ran out: its flow's expiry effects (a confirmation request
+ * becomes EXPIRED), then the session gives up its active key. Returns what to tell the person, if
+ * anything (an unanswered menu needs no apology).
+ */
+export async function expireSession(deps: TurnDeps, party: Party, session: StoredSession): Promise<string[]> {
+  const now = deps.now ?? new Date();
+  const flow = FLOWS[session.flow];
+  const effects = flow.onExpire?.(session.state) ?? [];
+  if (effects.length) {
+    await applyEffects(
+      {
+        sql: deps.sql,
+        texts: deps.texts,
+        now,
+        flow: session.flow,
+        channel: party.channel,
+        address: party.address,
+        workerId: party.workerId,
+        familyContactId: party.familyContactId,
+        inboundMessageId: null,
+        callSid: null,
+        replyId: null,
+      },
+      effects,
+    );
+  }
+  await endSession(deps.sql, session.id, 'EXPIRED');
+  return session.flow === 'menu' ? [] : [deps.texts.forLanguage(party.language)('flows:common.expired')];
 }

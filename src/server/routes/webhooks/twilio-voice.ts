@@ -24,7 +24,7 @@ import { parseGlobalCommand } from '../../../conversations/keywords.js';
 import { inTransaction } from '../../../db/sql.js';
 import { requestHuman } from '../../../flows/effects.js';
 import { renderVoice, type VoiceUrls } from '../../../flows/render-voice.js';
-import { type Party, runTurn, stepContext, type TurnAction, type TurnOutcome } from '../../../flows/runner.js';
+import { expireSession, type Party, runTurn, stepContext, type TurnAction, type TurnOutcome } from '../../../flows/runner.js';
 import type { Output, StepContext } from '../../../flows/types.js';
 import type { Channel } from '../../../generated/prisma/enums.js';
 import { attachRecording } from '../../../ledger/confirmations.js';
@@ -167,8 +167,7 @@ export const twilioVoiceRoutes: FastifyPluginAsync = async (app) => {
       if (!party) return sayAndHangUp(v, t('voice.unknown'));
       const before: string[] = [];
       if (session?.expired) {
-        await endSession(sql, session.id, 'EXPIRED');
-        if (session.flow !== 'menu') before.push(t('flows:common.expired'));
+        before.push(...(await expireSession({ sql, texts, now }, party, session)));
         session = null;
       }
       const run = async (action: TurnAction, extra: string[] = []) => {
