@@ -65,12 +65,6 @@ async function handleOne(
     replies.push({ id, channel: msg.channel });
   };
 
-  await sql.query(`UPDATE "InboundMessage" SET "workerId" = $2, "familyContactId" = $3 WHERE id = $1`, [
-    msg.id,
-    sender?.workerId ?? null,
-    sender?.familyContactId ?? null,
-  ]);
-
   const command = parseGlobalCommand(msg.text);
   if (msg.channel === 'VOICE') {
     // Answered during the call (routes/webhooks/twilio-voice.ts); recorded here for the ledger only.
@@ -93,7 +87,12 @@ async function handleOne(
       : null;
     replies.push(...(await respond({ sql, texts: deps.texts }, { ...msg, contact }, sender, command)));
   }
-  await sql.query(`UPDATE "InboundMessage" SET "handledAt" = now() WHERE id = $1`, [msg.id]);
+  // Who sent it, and that it is handled, in one write.
+  await sql.query(`UPDATE "InboundMessage" SET "workerId" = $2, "familyContactId" = $3, "handledAt" = now() WHERE id = $1`, [
+    msg.id,
+    sender?.workerId ?? null,
+    sender?.familyContactId ?? null,
+  ]);
   return replies;
 }
 

@@ -5,6 +5,8 @@ import type { Channel } from '../generated/prisma/enums.js';
 export interface Sender {
   workerId: number | null;
   familyContactId: number | null;
+  /** For a family contact: the worker they are registered for. */
+  familyWorkerId?: number | null;
   language: string;
 }
 
@@ -22,9 +24,10 @@ export async function identifySender(sql: Sql, channel: Channel, address: string
     [address],
   );
   if (w.rows[0]) return { workerId: w.rows[0].id, familyContactId: null, language: w.rows[0].language };
-  const f = await sql.query<{ id: number; language: string }>(
-    `SELECT id, language FROM "FamilyContact" WHERE phone = $1 ORDER BY verified DESC, id LIMIT 1`,
+  const f = await sql.query<{ id: number; language: string; workerId: number }>(
+    `SELECT id, language, "workerId" FROM "FamilyContact" WHERE phone = $1 ORDER BY verified DESC, id LIMIT 1`,
     [address],
   );
-  return f.rows[0] ? { workerId: null, familyContactId: f.rows[0].id, language: f.rows[0].language } : null;
+  const c = f.rows[0];
+  return c ? { workerId: null, familyContactId: c.id, familyWorkerId: c.workerId, language: c.language } : null;
 }

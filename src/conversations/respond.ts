@@ -53,6 +53,26 @@ export function flowForKeyword(text: string | null): FlowId | null {
 /** The party a message comes from: the open conversation's, else the sender's ledger identity. */
 async function partyOf(sql: Sql, msg: TextMessage, sender: Sender | null, session: StoredSession | null): Promise<Party> {
   const base = { channel: msg.channel, address: msg.fromAddress };
+  // Usually the conversation is the sender's own: no need to read the ledger again.
+  const sameAsSender =
+    sender &&
+    (!session ||
+      (session.familyContactId !== null
+        ? session.familyContactId === sender.familyContactId
+        : sender.familyContactId === null && session.workerId === sender.workerId));
+  if (sender && sameAsSender) {
+    if (sender.familyContactId !== null && sender.familyWorkerId != null) {
+      return {
+        ...base,
+        audience: 'family',
+        workerId: sender.familyWorkerId,
+        familyContactId: sender.familyContactId,
+        language: sender.language,
+      };
+    }
+    if (sender.workerId !== null)
+      return { ...base, audience: 'worker', workerId: sender.workerId, familyContactId: null, language: sender.language };
+  }
   const workerId = session ? session.workerId : (sender?.workerId ?? null);
   const familyContactId = session ? session.familyContactId : (sender?.familyContactId ?? null);
   if (familyContactId !== null) {
@@ -131,7 +151,7 @@ export async function respond(
     }
     if (session) await endSession(sql, session.id, 'COMPLETED');
     party = await partyOf(sql, msg, { workerId: linked.id, familyContactId: null, language: linked.language }, null);
-    await run({ kind: 'start', flow: 'menu' }, [...before, t()('flows:link.linked')]);
+    await run({ kind: 'start', flow: 'menu', open: null }, [...before, t()('flows:link.linked')]);
     return queue;
   }
 
@@ -148,7 +168,7 @@ export async function respond(
     party = { ...party, language: conv.language };
     const said = [...before, t()('flows:common.language_set')];
     if (session) await run({ kind: 'repeat', session }, said);
-    else if (known) await run({ kind: 'start', flow: 'menu' }, said);
+    else if (known) await run({ kind: 'start', flow: 'menu', open: null }, said);
     else await reply([...said, t()('unknown.sender')].join('\n'));
     return queue;
   }
@@ -162,8 +182,7 @@ export async function respond(
 
   if (command === 'help' || command === 'optin') {
     if (known) {
-      if (session) await endSession(sql, session.id, 'COMPLETED');
-      await run({ kind: 'start', flow: 'menu' }, before);
+      await run({ kind: 'start', flow: 'menu', open: session }, before);
     } else {
       await reply(unknownText(t(), msg.channel, 'help.menu'));
     }
@@ -177,7 +196,7 @@ export async function respond(
       await reply(t()('flows:link.bad_number'));
       return queue;
     }
-    await run({ kind: 'start', flow: 'link_telegram', state: { phone } }, before);
+    await run({ kind: 'start', flow: 'link_telegram', state: { phone }, open: session }, before);
     return queue;
   }
 
@@ -188,7 +207,7 @@ export async function respond(
       await reply([...before, t()('flows:common.not_for_you')].join('\n'));
       return queue;
     }
-    await run({ kind: 'start', flow: keyword }, before);
+    await run({ kind: 'start', flow: keyword, open: session }, before);
     return queue;
   }
 
@@ -198,7 +217,7 @@ export async function respond(
   }
 
   if (known) {
-    await run({ kind: 'start', flow: 'menu' }, before);
+    await run({ kind: 'start', flow: 'menu', open: null }, before);
     return queue;
   }
 

@@ -48,7 +48,11 @@ export interface Turn {
 }
 
 export type TurnAction =
-  | { kind: 'start'; flow: FlowId; state?: FlowState }
+  /**
+   * `open`: the person's open conversation on the channel, which the new one replaces (null: the
+   * caller knows there is none; absent: any there is ends).
+   */
+  | { kind: 'start'; flow: FlowId; state?: FlowState; open?: StoredSession | null }
   | { kind: 'answer'; session: StoredSession; input: Input }
   /** Ask the current question again (a call resumed, the language changed). */
   | { kind: 'repeat'; session: StoredSession };
@@ -160,18 +164,24 @@ export async function runTurn(deps: TurnDeps, turn: Turn, action: TurnAction, be
   );
 
   // The answered session first: it gives up the active key before a new session takes it.
-  if (updated)
+  if (updated) {
     await saveSession(
       sql,
       created ? { ...updated, status: updated.status === 'ACTIVE' ? 'COMPLETED' : updated.status } : updated,
     );
+  }
+  if (action.kind === 'start') {
+    // The conversation open on this channel ends: the person (or staff) started something else.
+    if (action.open) await endSession(sql, action.open.id, 'COMPLETED');
+    else if (action.open === undefined) {
+      await sql.query(
+        `UPDATE "ConversationSession" SET status = 'COMPLETED', "activeKey" = NULL, "updatedAt" = now() WHERE "activeKey" = $1`,
+        [activeKey(party.channel, party.address)],
+      );
+    }
+  }
   let active: StoredSession | null = updated?.status === 'ACTIVE' && !created ? updated : null;
   if (created && created.status === 'ACTIVE') {
-    // Any other conversation open on this channel ends: the person started something else.
-    await sql.query(
-      `UPDATE "ConversationSession" SET status = 'COMPLETED', "activeKey" = NULL, "updatedAt" = now() WHERE "activeKey" = $1`,
-      [activeKey(party.channel, party.address)],
-    );
     active = await insertSession(sql, {
       ...created,
       channel: party.channel,

@@ -56,8 +56,7 @@ export async function appendEmploymentEvent(sql: Sql, e: NewEmploymentEvent, p: 
       p.familyContactId ?? null,
     ],
   );
-  if (e.status === 'RETURNED_HOME') await sql.query(`UPDATE "Worker" SET "isReturnee" = true WHERE id = $1`, [e.workerId]);
-  await refreshCurrentStatus(sql, e.workerId, now);
+  await refreshCurrentStatus(sql, e.workerId, now, e.status === 'RETURNED_HOME');
   return BigInt(r.rows[0]!.id);
 }
 
@@ -86,18 +85,20 @@ export async function reconfirmStatus(sql: Sql, workerId: number, p: Provenance,
 /**
  * Points the worker at the event that is current by the status rule, sets statusConfirmedAt, and
  * refreshes the household's labour and employment counts (the zero-employment flag follows).
+ * `returnee` also marks the worker a returnee (回流人员).
  */
-export async function refreshCurrentStatus(sql: Sql, workerId: number, now = new Date()): Promise<void> {
+export async function refreshCurrentStatus(sql: Sql, workerId: number, now = new Date(), returnee = false): Promise<void> {
   const r = await sql.query<{ householdId: number }>(
     `WITH cur AS (
        SELECT id, status FROM "EmploymentEvent" WHERE "workerId" = $1 ORDER BY ${CURRENT_EVENT_ORDER} LIMIT 1
      )
      UPDATE "Worker" w
-        SET "currentStatus" = cur.status, "currentEventId" = cur.id, "statusConfirmedAt" = $2::timestamp(3), "updatedAt" = $2::timestamp(3)
+        SET "currentStatus" = cur.status, "currentEventId" = cur.id, "statusConfirmedAt" = $2::timestamp(3), "updatedAt" = $2::timestamp(3),
+            "isReturnee" = w."isReturnee" OR $3
        FROM cur
       WHERE w.id = $1
      RETURNING w."householdId"`,
-    [workerId, now.toISOString()],
+    [workerId, now.toISOString(), returnee],
   );
   // The pg client satisfies both signatures; household-counts names its own narrower type.
   if (r.rows[0]) await refreshHouseholdCounts(sql as unknown as Queryable, [r.rows[0].householdId], now);

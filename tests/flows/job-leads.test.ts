@@ -114,6 +114,8 @@ describe('job leads', () => {
     expect(await sms(sim, phone, '0')).toContain('有新岗位会再通知您');
 
     await db().prisma.jobLead.updateMany({ data: { status: 'FILLED' } });
+    await sms(sim, phone, '培训');
+    // The keyword ends the training question even though the job-lead flow ends at once.
     expect(await sms(sim, phone, '找工作')).toContain('暂时没有适合您的岗位');
     expect(await db().prisma.conversationSession.count({ where: { address: phone, status: 'ACTIVE' } })).toBe(0);
   });

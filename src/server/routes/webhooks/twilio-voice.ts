@@ -200,7 +200,7 @@ export const twilioVoiceRoutes: FastifyPluginAsync = async (app) => {
         outcome(
           session
             ? await run({ kind: 'repeat', session }, [t('flows:common.voice_resume')])
-            : await run({ kind: 'start', flow: 'menu' }),
+            : await run({ kind: 'start', flow: 'menu', open: null }),
         ),
       ),
     );
@@ -247,7 +247,7 @@ export const twilioVoiceRoutes: FastifyPluginAsync = async (app) => {
             if (!session || step >= MAX_TURNS) return sayAndHangUp(v, t('voice.goodbye'));
             return outcome(await run({ kind: 'repeat', session }));
           }
-          if (command === 'help' || !session) return outcome(await run({ kind: 'start', flow: 'menu' }));
+          if (command === 'help' || !session) return outcome(await run({ kind: 'start', flow: 'menu', open: session }));
           return outcome(await run({ kind: 'answer', session, input: { text: answer, messageId: recorded.id.toString() } }));
         }),
       );
@@ -276,7 +276,7 @@ export const twilioVoiceRoutes: FastifyPluginAsync = async (app) => {
     { schema: { body: { type: 'object', required: ['CallSid'], properties: { CallSid: CALL_SID } }, querystring: idQuery } },
     async (req, reply) => {
       const msg = await db.prisma.outboundMessage.findUnique({ where: { id: BigInt(req.query.m) } });
-      if (!msg || msg.channel !== 'VOICE') return reply.status(404).send({ error: 'not_found', message: 'no such call message' });
+      if (msg?.channel !== 'VOICE') return reply.status(404).send({ error: 'not_found', message: 'no such call message' });
       const v = voiceFor(msg.language);
       const t = texts.forLanguage(msg.language);
       const machine = (req.body.AnsweredBy ?? '').startsWith('machine');
