@@ -8,10 +8,11 @@ import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
 import { FLOWS } from '../../bots/index.js';
 import type { Sql } from '../db/sql.js';
 import { requestHuman } from '../flows/effects.js';
-import { expireSession, type Party, runTurn, type Turn, type TurnOutcome } from '../flows/runner.js';
+import { expireSession, isRunnable, type Party, runTurn, type Turn, type TurnOutcome } from '../flows/runner.js';
 import type { FlowId } from '../flows/types.js';
 import type { Channel } from '../generated/prisma/enums.js';
 import type { Texts } from '../i18n.js';
+import { setLanguage } from '../ledger/language.js';
 import { createMessage } from '../ledger/outbound.js';
 import { activeSession, endSession, type StoredSession } from '../ledger/sessions.js';
 import { linkTelegramChat } from '../ledger/telegram-links.js';
@@ -131,6 +132,10 @@ export async function respond(
   const known = party.audience !== 'unknown';
 
   const before: string[] = [];
+  if (session && !isRunnable(session)) {
+    await endSession(sql, session.id, 'EXPIRED');
+    session = null;
+  }
   if (session?.expired) {
     // Ends politely: say so, then treat the message as a new one.
     before.push(...(await expireSession({ sql, texts, now }, party, session)));
@@ -157,13 +162,14 @@ export async function respond(
 
   const conv = parseConversationCommand(msg.text);
   if (conv?.kind === 'language') {
-    if (party.audience === 'worker') {
-      await sql.query(`UPDATE "Worker" SET language = $2, "updatedAt" = now() WHERE id = $1`, [party.workerId, conv.language]);
-    } else if (party.audience === 'family') {
-      await sql.query(`UPDATE "FamilyContact" SET language = $2, "updatedAt" = now() WHERE id = $1`, [
-        party.familyContactId,
-        conv.language,
-      ]);
+    if (known) {
+      await setLanguage(sql, {
+        workerId: party.workerId,
+        familyContactId: party.familyContactId,
+        language: conv.language,
+        channel: msg.channel,
+        inboundMessageId: msg.id,
+      });
     }
     party = { ...party, language: conv.language };
     const said = [...before, t()('flows:common.language_set')];

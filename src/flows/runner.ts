@@ -223,3 +223,12 @@ export async function expireSession(deps: TurnDeps, party: Party, session: Store
   await endSession(deps.sql, session.id, 'EXPIRED');
   return session.flow === 'menu' ? [] : [deps.texts.forLanguage(party.language)('flows:common.expired')];
 }
+
+/**
+ * False for a session a deploy left behind: its flow or step no longer exists. Callers end it
+ * (as expired) instead of failing on every message from that person.
+ */
+export function isRunnable(session: StoredSession): boolean {
+  const flow = (FLOWS as Partial<typeof FLOWS>)[session.flow];
+  return flow !== undefined && flow.steps[session.step] !== undefined;
+}

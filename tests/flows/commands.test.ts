@@ -43,10 +43,26 @@ describe('global commands', () => {
     expect(await sms(sim, phone, '4')).toContain('We have no work record yet');
     expect(await sms(sim, phone, '中文')).toContain('已切换为中文');
     expect((await db().prisma.worker.findUniqueOrThrow({ where: { id: worker.id } })).language).toBe('zh-CN');
+    const audit = await db().prisma.auditLog.findMany({
+      where: { action: 'language_changed', entityId: String(worker.id) },
+      orderBy: { id: 'asc' },
+    });
+    expect(audit.map((a) => a.details)).toMatchObject([
+      { from: 'zh-CN', to: 'en', channel: 'SMS' },
+      { from: 'en', to: 'zh-CN', channel: 'SMS' },
+    ]);
 
     const family = await seedFamily(db(), worker.id, '+8613900139602');
     expect(await sms(sim, family.phone, 'ENGLISH')).toContain('Language set to English');
     expect((await db().prisma.familyContact.findUniqueOrThrow({ where: { id: family.id } })).language).toBe('en');
+  });
+
+  it('a conversation a deploy left behind (unknown step) ends instead of failing every message', async () => {
+    const phone = '+8613800139605';
+    await seedWorker(db(), { phone });
+    await sms(sim, phone, '培训');
+    await db().pool.query(`UPDATE "ConversationSession" SET step = 'gone' WHERE address = $1 AND status = 'ACTIVE'`, [phone]);
+    expect(await sms(sim, phone, '1')).toContain('就业帮扶服务');
   });
 
   it('转人工 ends the conversation and opens a task for the county', async () => {

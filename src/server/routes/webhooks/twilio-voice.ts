@@ -20,11 +20,19 @@ import type pg from 'pg';
 import { FLOWS } from '../../../../bots/index.js';
 import { sayAndHangUp, voiceFor } from '../../../channels/twilio/twiml.js';
 import { identifySender, senderLockKey } from '../../../conversations/handle-inbound.js';
-import { parseGlobalCommand } from '../../../conversations/keywords.js';
+import { parseConversationCommand, parseGlobalCommand } from '../../../conversations/keywords.js';
 import { inTransaction } from '../../../db/sql.js';
 import { requestHuman } from '../../../flows/effects.js';
 import { renderVoice, type VoiceUrls } from '../../../flows/render-voice.js';
-import { expireSession, type Party, runTurn, stepContext, type TurnAction, type TurnOutcome } from '../../../flows/runner.js';
+import {
+  expireSession,
+  isRunnable,
+  type Party,
+  runTurn,
+  stepContext,
+  type TurnAction,
+  type TurnOutcome,
+} from '../../../flows/runner.js';
 import type { Output, StepContext } from '../../../flows/types.js';
 import type { Channel } from '../../../generated/prisma/enums.js';
 import { attachRecording } from '../../../ledger/confirmations.js';
@@ -161,6 +169,10 @@ export const twilioVoiceRoutes: FastifyPluginAsync = async (app) => {
       await sql.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [senderLockKey('VOICE', address)]);
       const now = new Date();
       let session = await activeSession(sql, 'VOICE', address, now);
+      if (session && !isRunnable(session)) {
+        await endSession(sql, session.id, 'EXPIRED');
+        session = null;
+      }
       const party = await partyFor(sql, address, session);
       const t = texts.forLanguage(party?.language);
       const v = voiceFor(party?.language ?? 'zh-CN');
@@ -234,7 +246,9 @@ export const twilioVoiceRoutes: FastifyPluginAsync = async (app) => {
             if (session) await endSession(sql, session.id, 'COMPLETED');
             return sayAndHangUp(v, t('voice.optout'));
           }
-          if (answer === '0' && !keyIsAnswer(session, ctx, '0') && party.workerId !== null) {
+          const wantsHuman =
+            (answer === '0' && !keyIsAnswer(session, ctx, '0')) || parseConversationCommand(answer)?.kind === 'human';
+          if (wantsHuman && party.workerId !== null) {
             if (session) await endSession(sql, session.id, 'ESCALATED');
             await requestHuman(
               { sql, texts, now: new Date(), party, inboundMessageId: recorded.id.toString(), callSid: CallSid },
