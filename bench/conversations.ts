@@ -19,50 +19,18 @@
  * Before the measured run, BENCH_WARMUP (50) other workers complete the script at full speed, so the
  * figures are those of a warm service (not of lazy module loading and first connections).
  * Env: BENCH_WORKERS (2000), BENCH_THINK_MS, BENCH_RAMP_MS, BENCH_WARMUP, BENCH_DATABASE_URL (admin
- * URL), BENCH_REDIS_URL, BENCH_TIMEOUT_S (600).
+ * URL), BENCH_REDIS_URL, BENCH_TIMEOUT_S (600): see bench/service.ts.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Redis } from 'ioredis';
 import pg from 'pg';
-import { applyMigrations } from '../src/db/migrations.js';
-import { PROJECT_ROOT } from '../src/paths.js';
-import { startTelegramSimulator, startTwilioSimulator } from '../src/simulators/index.js';
+import { SERVICE_NUMBER, startBenchService } from './service.js';
 
-const ADMIN = process.env.BENCH_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
-const REDIS = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const WORKERS = Number(process.env.BENCH_WORKERS ?? 2000);
 const THINK_MS = Number(process.env.BENCH_THINK_MS ?? 30_000);
 const RAMP_MS = Number(process.env.BENCH_RAMP_MS ?? 30_000);
 const TIMEOUT_S = Number(process.env.BENCH_TIMEOUT_S ?? 600);
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 50);
-const SERVICE_NUMBER = '+8610690000000';
 /** The conversation: start, came home, today, confirm. */
 const SCRIPT = ['状态', '3', '今天', '1'];
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-async function waitReady(url: string, child: ChildProcess): Promise<void> {
-  for (let i = 0; i < 300; i++) {
-    if (child.exitCode !== null) throw new Error(`service exited with ${child.exitCode}`);
-    try {
-      if ((await fetch(`${url}/readyz`)).ok) return;
-    } catch {}
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error('service did not become ready');
-}
 
 const phoneOf = (i: number) => `+86139${String(10_000_000 + i).padStart(8, '0')}`;
 
@@ -104,45 +72,9 @@ function percentile(sorted: number[], p: number): number {
 }
 
 async function main() {
-  const dbName = `outreach_bench_${randomBytes(4).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: ADMIN });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE "${dbName}"`);
-  const dbUrl = Object.assign(new URL(ADMIN), { pathname: `/${dbName}` }).toString();
-  await applyMigrations(dbUrl);
-  await seed(dbUrl);
-
-  const port = await freePort();
-  const base = `http://127.0.0.1:${port}`;
-  const twilioSim = await startTwilioSimulator({ webhookBase: base, smsWebhookUrl: '/webhooks/twilio/sms' });
-  const tgSim = await startTelegramSimulator();
-  const prefix = `bench-${randomBytes(4).toString('hex')}`;
-  const dataDir = mkdtempSync(join(tmpdir(), 'outreach-bench-'));
-  const child = spawn(process.execPath, [join(PROJECT_ROOT, 'bin/outreach.js'), 'start'], {
-    cwd: PROJECT_ROOT,
-    stdio: ['ignore', 'ignore', 'inherit'],
-    env: {
-      ...process.env,
-      PORT: String(port),
-      DATA_DIR: dataDir,
-      DATABASE_URL: dbUrl,
-      DATABASE_POOL_SIZE: '20',
-      REDIS_URL: REDIS,
-      REDIS_PREFIX: prefix,
-      LOG_LEVEL: 'warn',
-      PUBLIC_BASE_URL: base,
-      SMS_RATE_PER_SECOND: '0',
-      TWILIO_ACCOUNT_SID: twilioSim.accountSid,
-      TWILIO_AUTH_TOKEN: twilioSim.authToken,
-      TWILIO_FROM: SERVICE_NUMBER,
-      TWILIO_API_BASE: twilioSim.url,
-      TELEGRAM_BOT_TOKEN: tgSim.token,
-      TELEGRAM_API_ROOT: tgSim.url,
-    },
-  });
+  const svc = await startBenchService({ role: 'start', env: { DATABASE_POOL_SIZE: '20', SMS_RATE_PER_SECOND: '0' }, seed });
+  const { dbUrl, twilio: twilioSim } = svc;
   try {
-    await waitReady(base, child);
-
     let onReply: (m: { to: string; body: string }) => void = () => {};
     twilioSim.onMessage((m) => {
       if (m.direction === 'outbound-api') onReply(m);
@@ -296,17 +228,7 @@ async function main() {
     );
     console.log(JSON.stringify(summary));
   } finally {
-    child.kill('SIGTERM');
-    await new Promise((r) => child.once('exit', r));
-    await twilioSim.close();
-    await tgSim.close();
-    const redis = new Redis(REDIS);
-    const keys = await redis.keys(`${prefix}:*`);
-    for (let i = 0; i < keys.length; i += 1000) await redis.del(...keys.slice(i, i + 1000));
-    redis.disconnect();
-    await admin.query(`DROP DATABASE IF EXISTS "${dbName}" WITH (FORCE)`);
-    await admin.end();
-    rmSync(dataDir, { recursive: true, force: true });
+    await svc.stop();
   }
 }
 

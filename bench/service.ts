@@ -1,0 +1,116 @@
+/**
+ * The service as a benchmark runs it: its own process (`outreach serve` or `start`) on a fresh
+ * PostgreSQL database and a private Redis prefix, talking to provider simulators that run in the
+ * benchmark's process. `stop()` removes everything it made.
+ * Env: BENCH_DATABASE_URL (admin URL, default postgresql://postgres@127.0.0.1:5432/postgres),
+ * BENCH_REDIS_URL (default redis://127.0.0.1:6379).
+ */
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
+import pg from 'pg';
+import { applyMigrations } from '../src/db/migrations.js';
+import { PROJECT_ROOT } from '../src/paths.js';
+import {
+  startTelegramSimulator,
+  startTwilioSimulator,
+  type TelegramSimulator,
+  type TwilioSimulator,
+} from '../src/simulators/index.js';
+
+export const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
+export const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
+export const SERVICE_NUMBER = '+8610690000000';
+
+export interface BenchService {
+  base: string;
+  dbUrl: string;
+  twilio: TwilioSimulator;
+  telegram: TelegramSimulator;
+  stop(): Promise<void>;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+export interface BenchServiceOptions {
+  role: 'serve' | 'start';
+  /** Extra environment for the service (rates, pool size). */
+  env?: Record<string, string>;
+  /** Fills the migrated database before the service starts. */
+  seed?: (dbUrl: string) => Promise<void>;
+}
+
+export async function startBenchService(opts: BenchServiceOptions): Promise<BenchService> {
+  const dbName = `outreach_bench_${randomBytes(4).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: ADMIN_URL });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE "${dbName}"`);
+  const dbUrl = Object.assign(new URL(ADMIN_URL), { pathname: `/${dbName}` }).toString();
+  await applyMigrations(dbUrl);
+  await opts.seed?.(dbUrl);
+
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const twilio = await startTwilioSimulator({ webhookBase: base, smsWebhookUrl: '/webhooks/twilio/sms' });
+  const telegram = await startTelegramSimulator();
+  const prefix = `bench-${randomBytes(4).toString('hex')}`;
+  const dataDir = mkdtempSync(join(tmpdir(), 'outreach-bench-'));
+  const child = spawn(process.execPath, [join(PROJECT_ROOT, 'bin/outreach.js'), opts.role], {
+    cwd: PROJECT_ROOT,
+    stdio: ['ignore', 'ignore', 'inherit'],
+    env: {
+      ...process.env,
+      PORT: String(port),
+      DATA_DIR: dataDir,
+      DATABASE_URL: dbUrl,
+      REDIS_URL,
+      REDIS_PREFIX: prefix,
+      LOG_LEVEL: 'warn',
+      PUBLIC_BASE_URL: base,
+      TWILIO_ACCOUNT_SID: twilio.accountSid,
+      TWILIO_AUTH_TOKEN: twilio.authToken,
+      TWILIO_FROM: SERVICE_NUMBER,
+      TWILIO_API_BASE: twilio.url,
+      TELEGRAM_BOT_TOKEN: telegram.token,
+      TELEGRAM_API_ROOT: telegram.url,
+      ...opts.env,
+    },
+  });
+
+  const stop = async () => {
+    if (child.exitCode === null) {
+      child.kill('SIGTERM');
+      await new Promise((r) => child.once('exit', r));
+    }
+    await twilio.close();
+    await telegram.close();
+    const redis = new Redis(REDIS_URL);
+    const keys = await redis.keys(`${prefix}:*`);
+    for (let i = 0; i < keys.length; i += 1000) await redis.del(...keys.slice(i, i + 1000));
+    redis.disconnect();
+    await admin.query(`DROP DATABASE IF EXISTS "${dbName}" WITH (FORCE)`);
+    await admin.end();
+    rmSync(dataDir, { recursive: true, force: true });
+  };
+
+  for (let i = 0; i < 300; i++) {
+    if (child.exitCode !== null) break;
+    try {
+      if ((await fetch(`${base}/readyz`)).ok) return { base, dbUrl, twilio, telegram, stop };
+    } catch {}
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  await stop();
+  throw new Error('the service did not become ready');
+}
