@@ -6,7 +6,8 @@
  * wire format: choices become an SMS menu, Telegram buttons or a keypad menu at the edges.
  */
 import type { TFunction } from 'i18next';
-import type { Channel, EmploymentStatus } from '../generated/prisma/enums.js';
+import type { Channel } from '../generated/prisma/enums.js';
+import type { NewEmploymentEvent } from '../ledger/employment.js';
 
 export type FlowId = 'menu' | 'status_report' | 'job_leads' | 'training' | 'family_confirmation' | 'check_in' | 'link_telegram';
 
@@ -108,16 +109,7 @@ export interface FlowDef {
 
 /** Ledger changes a flow asks for. Applied by effects.ts with the conversation's provenance. */
 export type Effect =
-  | {
-      kind: 'employment_event';
-      status: EmploymentStatus;
-      effectiveDate: string;
-      employer?: string | null;
-      place?: string | null;
-      industry?: string | null;
-      monthlyWage?: number | null;
-      reason?: string | null;
-    }
+  | ({ kind: 'employment_event' } & Omit<NewEmploymentEvent, 'workerId'>)
   /** "No change": a copy of the current event, so the confirmation has provenance and a time. */
   | { kind: 'status_unchanged' }
   | { kind: 'job_leads_shown'; jobLeadIds: number[] }
