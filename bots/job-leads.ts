@@ -8,15 +8,10 @@
  */
 import { tr } from '../src/flows/text.js';
 import { type Choice, defineFlow, type FlowState, type StepContext } from '../src/flows/types.js';
+import type { MatchedLead } from '../src/ledger/job-leads.js';
 
-export interface LeadSummary {
-  id: number;
-  title: string;
-  employer: string;
-  place: string;
-  wageMin: number | null;
-  wageMax: number | null;
-}
+/** A lead as the loader puts it in the flow state. */
+export type LeadSummary = MatchedLead;
 
 const leadsOf = (s: FlowState) => (Array.isArray(s.leads) ? (s.leads as unknown as LeadSummary[]) : []);
 

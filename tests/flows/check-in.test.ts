@@ -9,8 +9,8 @@ import { enqueueSends } from '../../src/ledger/outbound.js';
 import type { TelegramSimulator } from '../../src/simulators/telegram/index.js';
 import type { TwilioSimulator } from '../../src/simulators/twilio/index.js';
 import { seedWorker } from '../helpers/ledger.js';
-import { startTestService, type TestService } from '../helpers/service.js';
-import { buttons, nextTelegram, press, sms, smsScript } from './helpers.js';
+import type { TestService } from '../helpers/service.js';
+import { buttons, nextTelegram, press, sms, smsScript, startFlowService } from './helpers.js';
 
 let svc: TestService;
 let sim: TwilioSimulator;
@@ -46,10 +46,7 @@ async function firstSms(phone: string): Promise<string> {
 }
 
 beforeAll(async () => {
-  svc = await startTestService({ SMS_RATE_PER_SECOND: '0', TELEGRAM_CHAT_RATE_PER_SECOND: '0' });
-  sim = svc.running.container.providers.simulators!.twilio;
-  tg = svc.running.container.providers.simulators!.telegram;
-  sim.configure({ statusCallbackDelays: 5 });
+  ({ svc, sim, tg } = await startFlowService());
 });
 afterAll(async () => {
   await svc?.stop();

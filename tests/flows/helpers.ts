@@ -3,8 +3,17 @@ import { expect } from 'vitest';
 import type { Db } from '../../src/db/database.js';
 import type { TelegramSimulator } from '../../src/simulators/telegram/index.js';
 import type { TwilioSimulator } from '../../src/simulators/twilio/index.js';
+import { startTestService, type TestService } from '../helpers/service.js';
 
 export const SERVICE_NUMBER = '+8610690000000';
+
+/** The service for flow tests: no send-rate limits (turns follow each other fast), quick status callbacks. */
+export async function startFlowService(): Promise<{ svc: TestService; sim: TwilioSimulator; tg: TelegramSimulator }> {
+  const svc = await startTestService({ SMS_RATE_PER_SECOND: '0', TELEGRAM_CHAT_RATE_PER_SECOND: '0' });
+  const { twilio: sim, telegram: tg } = svc.running.container.providers.simulators!;
+  sim.configure({ statusCallbackDelays: 5 });
+  return { svc, sim, tg };
+}
 
 /** Texts `body` from `phone` and resolves with the body of the next SMS the service sends to it. */
 export async function sms(sim: TwilioSimulator, phone: string, body: string): Promise<string> {

@@ -7,8 +7,8 @@ import { shanghaiDate, shanghaiMonth } from '../../src/ledger/china-time.js';
 import type { TelegramSimulator } from '../../src/simulators/telegram/index.js';
 import type { TwilioSimulator } from '../../src/simulators/twilio/index.js';
 import { seedWorker } from '../helpers/ledger.js';
-import { startTestService, type TestService } from '../helpers/service.js';
-import { buttons, press, SERVICE_NUMBER, smsScript, telegram } from './helpers.js';
+import type { TestService } from '../helpers/service.js';
+import { buttons, press, SERVICE_NUMBER, smsScript, startFlowService, telegram } from './helpers.js';
 
 let svc: TestService;
 let sim: TwilioSimulator;
@@ -16,10 +16,7 @@ let tg: TelegramSimulator;
 const db = () => svc.running.container.db;
 
 beforeAll(async () => {
-  svc = await startTestService({ SMS_RATE_PER_SECOND: '0', TELEGRAM_CHAT_RATE_PER_SECOND: '0' });
-  sim = svc.running.container.providers.simulators!.twilio;
-  tg = svc.running.container.providers.simulators!.telegram;
-  sim.configure({ statusCallbackDelays: 5 });
+  ({ svc, sim, tg } = await startFlowService());
 });
 afterAll(async () => {
   await svc?.stop();
