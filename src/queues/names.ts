@@ -19,6 +19,12 @@ export const QueueName = {
   sendVoice: 'send-voice',
   /** Periodic repair: re-queues ledger rows whose job was lost (Redis down when it was queued). */
   sweep: 'sweep',
+  /** Campaign control: launch (freeze the audience), start a scheduled or recurring run, reconcile. */
+  campaign: 'campaign',
+  /** Campaign sending: one job per slice of a campaign's frozen rows, sent in batches. */
+  dispatch: 'dispatch',
+  /** The program's own routines: zero-employment follow-up steps, the training list on the 1st, trainee follow-ups. */
+  programs: 'programs',
 } as const;
 
 export type QueueName = (typeof QueueName)[keyof typeof QueueName];
@@ -33,6 +39,12 @@ export interface QueuePayloads {
   [QueueName.sendTelegram]: { outboundId: string };
   [QueueName.sendVoice]: { outboundId: string };
   [QueueName.sweep]: Record<string, never>;
+  /** launch: freeze and start; run: start a run of a recurring campaign; reconcile: in-doubt sends. */
+  [QueueName.campaign]: { action: 'launch' | 'run' | 'reconcile'; campaignId: number };
+  /** A slice of one campaign's OutboundMessage ids (bigints as decimal strings), inclusive. */
+  [QueueName.dispatch]: { campaignId: number; generation: number; fromId: string; toId: string };
+  /** A named routine of src/programs (e.g. 'zero-employment-steps'), with an optional region scope. */
+  [QueueName.programs]: { routine: string; countyId?: number };
 }
 
 /**
