@@ -57,6 +57,10 @@ const schema = z.object({
   TELEGRAM_CHAT_RATE_PER_SECOND: z.coerce.number().min(0).default(1),
   /** Voice calls in progress at once, across all processes. */
   VOICE_MAX_CONCURRENT_CALLS: z.coerce.number().int().min(1).default(5),
+  /** Days between the steps of the zero-employment follow-up plan (SMS leads, call, family, staff task). */
+  FOLLOW_UP_STEP_DAYS: z.coerce.number().min(0).max(60).default(3),
+  /** Days staff get to act on the plan's last step (the StaffTask's dueAt). */
+  FOLLOW_UP_TASK_DUE_DAYS: z.coerce.number().min(1).max(90).default(7),
   TELEGRAM_WEBHOOK_SECRET: optionalString.refine((v) => v === undefined || /^[A-Za-z0-9_-]{1,256}$/.test(v), {
     message: 'expected 1-256 characters of A-Z, a-z, 0-9, _ and -',
   }),

@@ -15,6 +15,8 @@ export interface Provenance {
   inboundMessageId?: string | null;
   callSid?: string | null;
   familyContactId?: number | null;
+  /** The staff user who recorded it (source STAFF). */
+  reportedById?: number | null;
 }
 
 export interface NewEmploymentEvent {
@@ -27,6 +29,8 @@ export interface NewEmploymentEvent {
   industry?: string | null;
   monthlyWage?: number | null;
   reason?: string | null;
+  /** The confirmation backing a TEMPORARILY_UNWILLING record (Annex 1). */
+  confirmationId?: number | null;
 }
 
 /**
@@ -36,8 +40,10 @@ export interface NewEmploymentEvent {
 export async function appendEmploymentEvent(sql: Sql, e: NewEmploymentEvent, p: Provenance, now = new Date()): Promise<bigint> {
   const r = await sql.query<{ id: string }>(
     `INSERT INTO "EmploymentEvent" ("workerId", status, employer, place, industry, "monthlyWage", reason, "effectiveDate",
-                                    "reportedAt", source, channel, "inboundMessageId", "callSid", "familyContactId")
-     VALUES ($1, $2::"EmploymentStatus", $3, $4, $5, $6, $7, $8::date, $9::timestamp(3), $10::"EventSource", $11::"Channel", $12, $13, $14)
+                                    "reportedAt", source, channel, "inboundMessageId", "callSid", "familyContactId", "reportedById",
+                                    "confirmationId")
+     VALUES ($1, $2::"EmploymentStatus", $3, $4, $5, $6, $7, $8::date, $9::timestamp(3), $10::"EventSource", $11::"Channel", $12, $13, $14,
+             $15, $16)
      RETURNING id`,
     [
       e.workerId,
@@ -54,6 +60,8 @@ export async function appendEmploymentEvent(sql: Sql, e: NewEmploymentEvent, p: 
       p.inboundMessageId ?? null,
       p.callSid ?? null,
       p.familyContactId ?? null,
+      p.reportedById ?? null,
+      e.confirmationId ?? null,
     ],
   );
   await refreshCurrentStatus(sql, e.workerId, now, e.status === 'RETURNED_HOME');

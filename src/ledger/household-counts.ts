@@ -3,6 +3,12 @@
  * (workers whose current status is employed) and the zero-employment flag (零就业户: labour but
  * nobody employed) with the time it became true. Recomputed from Worker in one set-based
  * statement for any set of households, so every ledger path that changes workers can call it.
+ *
+ * The same statement keeps the zero-employment spells (Annex 1, src/programs/zero-employment-plan.ts)
+ * in step with the flag: a household whose flag is on and has no open spell gets one (entered when
+ * the flag turned on, region chain copied, plan at LEADS_SMS due now); a household whose flag is
+ * off has its open spell cleared (STOPPED: someone reported a job) and the plan's open staff task
+ * cancelled. Rewriting the household row takes its lock, so two refreshes cannot both open a spell.
  */
 import type pg from 'pg';
 import { EMPLOYED_STATUSES } from './status-rules.js';
@@ -13,7 +19,7 @@ export type Queryable = Pick<pg.Pool, 'query'> | Pick<pg.PoolClient, 'query'>;
 /**
  * Recomputes the counts of the given households. zeroEmploymentSince is set when the flag turns
  * true, kept while it stays true, and cleared when it turns false. Only rows whose values change
- * are written. Returns the number of households updated.
+ * (or whose spell disagrees with the flag) are written. Returns the number of households updated.
  */
 export async function refreshHouseholdCounts(
   pool: Queryable,
@@ -21,7 +27,7 @@ export async function refreshHouseholdCounts(
   now: Date = new Date(),
 ): Promise<number> {
   if (householdIds.length === 0) return 0;
-  const res = await pool.query(
+  const res = await pool.query<{ n: number }>(
     `WITH c AS (
        SELECT h.id,
               count(w.id) FILTER (WHERE w."laborCapacity" <> 'NONE')::int AS labor,
@@ -30,20 +36,47 @@ export async function refreshHouseholdCounts(
          LEFT JOIN "Worker" w ON w."householdId" = h.id
         WHERE h.id = ANY($1::int[])
         GROUP BY h.id
-     ), n AS (
-       SELECT id, labor, employed, (labor > 0 AND employed = 0) AS zero FROM c
+     ), n AS MATERIALIZED (
+       SELECT c.id, c.labor, c.employed, (c.labor > 0 AND c.employed = 0) AS zero,
+              EXISTS (SELECT 1 FROM "ZeroEmploymentSpell" s WHERE s."householdId" = c.id AND s."clearedAt" IS NULL) AS has_open
+         FROM c
+     ), upd AS (
+       UPDATE "Household" h
+          SET "laborCount" = n.labor,
+              "employedCount" = n.employed,
+              "zeroEmployment" = n.zero,
+              "zeroEmploymentSince" = CASE WHEN n.zero THEN COALESCE(h."zeroEmploymentSince", $3::timestamp(3)) END,
+              "updatedAt" = $3::timestamp(3)
+         FROM n
+        WHERE h.id = n.id
+          AND (h."laborCount" <> n.labor OR h."employedCount" <> n.employed OR h."zeroEmployment" <> n.zero
+               OR (n.zero AND h."zeroEmploymentSince" IS NULL) OR (NOT n.zero AND h."zeroEmploymentSince" IS NOT NULL)
+               OR n.zero <> n.has_open)
+       RETURNING h.id, n.zero, n.has_open, h."zeroEmploymentSince" AS since, h."villageId", h."townshipId", h."countyId",
+                 h."provinceId"
+     ), opened AS (
+       INSERT INTO "ZeroEmploymentSpell" ("householdId", "villageId", "townshipId", "countyId", "provinceId", "enteredAt",
+                                          stage, "nextStepAt", history, "updatedAt")
+       SELECT u.id, u."villageId", u."townshipId", u."countyId", u."provinceId", u.since, 'LEADS_SMS', $3::timestamp(3),
+              jsonb_build_array(jsonb_build_object('event', 'entered', 'at', $4::text)), $3::timestamp(3)
+         FROM upd u
+        WHERE u.zero AND NOT u.has_open
+     ), closed AS (
+       UPDATE "ZeroEmploymentSpell" s
+          SET "clearedAt" = $3::timestamp(3), stage = 'STOPPED', "nextStepAt" = NULL, "updatedAt" = $3::timestamp(3),
+              history = s.history || jsonb_build_array(jsonb_build_object('event', 'cleared', 'at', $4::text))
+         FROM upd u
+        WHERE s."householdId" = u.id AND NOT u.zero AND u.has_open AND s."clearedAt" IS NULL
+       RETURNING s."staffTaskId"
+     ), tasks AS (
+       UPDATE "StaffTask" t
+          SET status = 'CANCELLED', "closedAt" = $3::timestamp(3),
+              details = t.details || jsonb_build_object('closedBecause', 'household_employed')
+         FROM closed
+        WHERE t.id = closed."staffTaskId" AND t.status = 'OPEN'
      )
-     UPDATE "Household" h
-        SET "laborCount" = n.labor,
-            "employedCount" = n.employed,
-            "zeroEmployment" = n.zero,
-            "zeroEmploymentSince" = CASE WHEN n.zero THEN COALESCE(h."zeroEmploymentSince", $3::timestamp(3)) END,
-            "updatedAt" = $3::timestamp(3)
-       FROM n
-      WHERE h.id = n.id
-        AND (h."laborCount" <> n.labor OR h."employedCount" <> n.employed OR h."zeroEmployment" <> n.zero
-             OR (n.zero AND h."zeroEmploymentSince" IS NULL) OR (NOT n.zero AND h."zeroEmploymentSince" IS NOT NULL))`,
-    [householdIds, EMPLOYED_STATUSES, now.toISOString()],
+     SELECT count(*)::int AS n FROM upd`,
+    [householdIds, EMPLOYED_STATUSES, now.toISOString(), now.toISOString()],
   );
-  return res.rowCount ?? 0;
+  return res.rows[0]?.n ?? 0;
 }
