@@ -6,6 +6,7 @@ import { Command } from 'commander';
 import { registerGenerateCommand } from './cli/generate-command.js';
 import { registerImportCommand } from './cli/import-command.js';
 import { registerInboxCommand } from './cli/inbox-command.js';
+import { registerReportCommand } from './cli/report-command.js';
 import { registerSimulateCommand } from './cli/simulate-command.js';
 import { ConfigError, loadConfig } from './config.js';
 import { openDb } from './db/database.js';
@@ -56,6 +57,7 @@ registerImportCommand(program);
 registerGenerateCommand(program);
 registerSimulateCommand(program);
 registerInboxCommand(program);
+registerReportCommand(program);
 
 try {
   await program.parseAsync(process.argv);

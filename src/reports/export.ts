@@ -58,6 +58,10 @@ export interface Sheet<R = never> {
   rows: RowSource<R>;
 }
 
+/** A sheet of any row type (a workbook mixes them). */
+// biome-ignore lint/suspicious/noExplicitAny: each sheet has its own row type
+export type AnySheet = Sheet<any>;
+
 export const CONTENT_TYPES: Record<ExportFormat, string> = {
   csv: 'text/csv; charset=utf-8',
   xlsx: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
@@ -157,12 +161,7 @@ export async function writeCsv<R>(
  * Writes one or more sheets as XLSX to `out` (exceljs's streaming writer: each row is committed
  * as it is written) and ends it. Returns the number of data rows per sheet.
  */
-export async function writeXlsxSheets(
-  // biome-ignore lint/suspicious/noExplicitAny: each sheet has its own row type
-  sheets: readonly Sheet<any>[],
-  out: Writable,
-  opts: ExportOptions = {},
-): Promise<number[]> {
+export async function writeXlsxSheets(sheets: readonly AnySheet[], out: Writable, opts: ExportOptions = {}): Promise<number[]> {
   const headers = opts.headers ?? 'zh-CN';
   const finished = new Promise<void>((resolve, reject) => {
     out.on('finish', resolve);

@@ -1,0 +1,101 @@
+/** What the reports share: labels, which statuses count as what, masking, month bounds. */
+import type { EmploymentStatus, HouseholdCategory, LaborCapacity } from '../generated/prisma/enums.js';
+import { EMPLOYED_STATUSES, STALE_AFTER_DAYS } from '../ledger/status-rules.js';
+
+export { EMPLOYED_STATUSES, STALE_AFTER_DAYS };
+
+/** Not employed and looking: 未就业 and 返乡回流 (came home without a job). */
+export const UNEMPLOYED_STATUSES: readonly EmploymentStatus[] = ['UNEMPLOYED', 'RETURNED_HOME'];
+
+/**
+ * Workers the one-service rule (§13) applies to: labour capacity other than NONE and a status
+ * other than 丧失劳动能力 (UNABLE_TO_WORK) and 暂时无就业意愿 (TEMPORARILY_UNWILLING). Employed
+ * workers are included (they are willing to work); so are workers whose status is UNKNOWN.
+ */
+export const NOT_WILLING_STATUSES: readonly EmploymentStatus[] = ['UNABLE_TO_WORK', 'TEMPORARILY_UNWILLING'];
+
+/**
+ * Service contacts that count as an employment service (帮扶记录): a delivered job lead, a
+ * training offer or a staff call. Policy notices are publicity, not a service.
+ */
+export const SERVICE_KINDS = ['JOB_LEAD', 'TRAINING_OFFER', 'STAFF_CALL'] as const;
+
+/** §13: at least 1 service per willing worker, at least 3 per zero-employment household. */
+export const WORKER_SERVICE_QUOTA = 1;
+export const HOUSEHOLD_SERVICE_QUOTA = 3;
+
+export const STATUS_ZH: Record<EmploymentStatus, string> = {
+  EMPLOYED_LOCAL: '县内就业',
+  EMPLOYED_IN_PROVINCE: '省内县外',
+  EMPLOYED_OUT_OF_PROVINCE: '省外就业',
+  EMPLOYED_JIANGSU: '苏陕协作',
+  PUBLIC_WELFARE_POST: '公益性岗位',
+  SELF_EMPLOYED: '自主创业',
+  UNEMPLOYED: '未就业',
+  RETURNED_HOME: '返乡',
+  UNABLE_TO_WORK: '丧失劳动能力',
+  TEMPORARILY_UNWILLING: '暂时无就业意愿',
+  UNKNOWN: '未知',
+};
+
+export const CATEGORY_ZH: Record<HouseholdCategory, string> = {
+  NOT_YET_OUT: '未脱贫户',
+  MONITORED: '监测户',
+  EDGE: '边缘户',
+  RELOCATED: '易地扶贫搬迁户',
+  OTHER: '其他',
+};
+
+export const CAPACITY_ZH: Record<LaborCapacity, string> = {
+  FULL: '普通劳动力',
+  PARTIAL: '弱劳动力',
+  NONE: '无劳动力',
+};
+
+/** An ID number as reports show it: 14 stars and the last 4 characters (all the ledger keeps). */
+export function maskId(last4: string | null | undefined): string {
+  return last4 ? `**************${last4}` : '';
+}
+
+/** A phone as reports show it: "138****1234" (mainland mobile); anything else keeps only its last 4 digits. */
+export function maskPhone(phone: string | null | undefined): string {
+  if (!phone) return '';
+  const cn = /^\+86(1\d{2})\d{4}(\d{4})$/.exec(phone);
+  if (cn) return `${cn[1]}****${cn[2]}`;
+  return `****${phone.slice(-4)}`;
+}
+
+/** Start (inclusive) and end (exclusive) of a China calendar month "YYYY-MM", as instants. */
+export function monthBounds(month: string): { start: Date; end: Date } {
+  const m = /^(\d{4})-(\d{2})$/.exec(month);
+  const y = Number(m?.[1]);
+  const mo = Number(m?.[2]);
+  if (!m || mo < 1 || mo > 12) throw new Error(`month must be YYYY-MM, got ${month}`);
+  const CHINA_OFFSET_MS = 8 * 3600_000;
+  return {
+    start: new Date(Date.UTC(y, mo - 1, 1) - CHINA_OFFSET_MS),
+    end: new Date(Date.UTC(y, mo, 1) - CHINA_OFFSET_MS),
+  };
+}
+
+/** Whole days from `since` to `now` (0 for less than a day). */
+export function daysBetween(since: Date | null, now: Date): number | null {
+  if (!since) return null;
+  return Math.max(0, Math.floor((now.getTime() - since.getTime()) / 86_400_000));
+}
+
+/** n / d as a percentage with one decimal (null when d is 0). */
+export function percent(n: number, d: number): number | null {
+  return d === 0 ? null : Math.round((n / d) * 1000) / 10;
+}
+
+/** pg returns count(*) as a string (bigint) and numeric as a string. */
+export function int(v: unknown): number {
+  return v === null || v === undefined ? 0 : Number(v);
+}
+
+export function numOrNull(v: unknown, digits = 0): number | null {
+  if (v === null || v === undefined) return null;
+  const f = 10 ** digits;
+  return Math.round(Number(v) * f) / f;
+}

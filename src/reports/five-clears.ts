@@ -1,0 +1,336 @@
+/**
+ * 五个一口清 (§19): for each village, township or county of a scope, the five things staff must
+ * be able to state at once:
+ *
+ * 1. policy measures: POLICY_NOTICE campaign messages sent or delivered to workers of the area
+ *    (campaigns, messages, workers reached, the last send);
+ * 2. number of workers (all workers in the ledger, and those with labour capacity);
+ * 3. employed people and wage level: average and median monthly wage of the employed, from their
+ *    current employment events (events without a wage are left out of both);
+ * 4. where they work: by region (县内 local, 省内县外 in province, 省外 out of province, 苏陕协作
+ *    the Jiangsu partnership, with 公益性岗位 and 自主创业 shown apart) and by industry;
+ * 5. unemployed people (未就业 and 返乡 without work) and their reasons (the current event's reason);
+ *    unwilling, unable and unknown are counted beside them.
+ *
+ * Groups are regions one level below the scope unless the caller picks a level; only regions
+ * with workers appear. `total` is the whole scope.
+ */
+import type { Sql } from '../db/sql.js';
+import { EMPLOYED_STATUSES, int, numOrNull, UNEMPLOYED_STATUSES } from './common.js';
+import type { AnySheet, Column } from './export.js';
+import {
+  type GroupBy,
+  groupLevel,
+  type RegionLevel,
+  type ResolvedScope,
+  regionColumn,
+  resolveScope,
+  type Scope,
+} from './scope.js';
+
+export interface Count {
+  count: number;
+}
+export interface IndustryCount extends Count {
+  industry: string;
+}
+export interface ReasonCount extends Count {
+  reason: string;
+}
+
+export interface FiveClearsRow {
+  regionId: number;
+  code: string;
+  name: string;
+  policy: { campaigns: number; messages: number; workersReached: number; lastSentAt: Date | null };
+  workers: { total: number; withLabor: number };
+  employed: { count: number; withWage: number; avgWage: number | null; medianWage: number | null };
+  byRegion: {
+    local: number;
+    inProvince: number;
+    outOfProvince: number;
+    jiangsu: number;
+    publicWelfarePost: number;
+    selfEmployed: number;
+  };
+  byIndustry: IndustryCount[];
+  unemployed: { count: number; returnedHome: number; reasons: ReasonCount[] };
+  unwilling: number;
+  unableToWork: number;
+  unknown: number;
+}
+
+export interface FiveClearsReport {
+  report: 'five-clears';
+  scope: ResolvedScope;
+  groupLevel: RegionLevel;
+  generatedAt: Date;
+  total: FiveClearsRow;
+  groups: FiveClearsRow[];
+}
+
+export interface FiveClearsOptions {
+  by?: GroupBy | RegionLevel;
+  now?: Date;
+}
+
+const NO_INDUSTRY = '未填写';
+const NO_REASON = '未填写';
+
+interface MainRow {
+  g: number | null;
+  total: string;
+  labor: string;
+  employed: string;
+  with_wage: string;
+  avg_wage: string | null;
+  median_wage: string | null;
+  local: string;
+  in_province: string;
+  out_of_province: string;
+  jiangsu: string;
+  welfare: string;
+  self: string;
+  unemployed: string;
+  returned: string;
+  unwilling: string;
+  unable: string;
+  unknown: string;
+}
+
+export async function fiveClears(sql: Sql, scopeIn: Scope | string, opts: FiveClearsOptions = {}): Promise<FiveClearsReport> {
+  const scope = await resolveScope(sql, scopeIn);
+  const level = groupLevel(scope, opts.by);
+  const g = regionColumn(level);
+  const s = regionColumn(scope.level);
+  const params = [scope.regionId, EMPLOYED_STATUSES, UNEMPLOYED_STATUSES];
+
+  // One pass over the scope's workers for the counts and wages (GROUPING SETS adds the total);
+  // the current event is joined only for the rows that need its wage, industry or reason.
+  const main = sql.query<MainRow>(
+    `SELECT w."${g}" AS g,
+            count(*) AS total,
+            count(*) FILTER (WHERE w."laborCapacity" <> 'NONE') AS labor,
+            count(*) FILTER (WHERE w."currentStatus" = ANY($2::"EmploymentStatus"[])) AS employed,
+            count(e."monthlyWage") FILTER (WHERE w."currentStatus" = ANY($2::"EmploymentStatus"[])) AS with_wage,
+            avg(e."monthlyWage") FILTER (WHERE w."currentStatus" = ANY($2::"EmploymentStatus"[])) AS avg_wage,
+            percentile_cont(0.5) WITHIN GROUP (ORDER BY e."monthlyWage")
+              FILTER (WHERE w."currentStatus" = ANY($2::"EmploymentStatus"[])) AS median_wage,
+            count(*) FILTER (WHERE w."currentStatus" = 'EMPLOYED_LOCAL') AS local,
+            count(*) FILTER (WHERE w."currentStatus" = 'EMPLOYED_IN_PROVINCE') AS in_province,
+            count(*) FILTER (WHERE w."currentStatus" = 'EMPLOYED_OUT_OF_PROVINCE') AS out_of_province,
+            count(*) FILTER (WHERE w."currentStatus" = 'EMPLOYED_JIANGSU') AS jiangsu,
+            count(*) FILTER (WHERE w."currentStatus" = 'PUBLIC_WELFARE_POST') AS welfare,
+            count(*) FILTER (WHERE w."currentStatus" = 'SELF_EMPLOYED') AS self,
+            count(*) FILTER (WHERE w."currentStatus" = ANY($3::"EmploymentStatus"[])) AS unemployed,
+            count(*) FILTER (WHERE w."currentStatus" = 'RETURNED_HOME') AS returned,
+            count(*) FILTER (WHERE w."currentStatus" = 'TEMPORARILY_UNWILLING') AS unwilling,
+            count(*) FILTER (WHERE w."currentStatus" = 'UNABLE_TO_WORK') AS unable,
+            count(*) FILTER (WHERE w."currentStatus" = 'UNKNOWN') AS unknown
+       FROM "Worker" w
+       LEFT JOIN "EmploymentEvent" e
+              ON e.id = w."currentEventId" AND w."currentStatus" = ANY($2::"EmploymentStatus"[])
+      WHERE w."${s}" = $1
+      GROUP BY GROUPING SETS ((w."${g}"), ())`,
+    params,
+  );
+
+  // Industry of the employed and reasons of the unemployed, per group (totals are summed here).
+  const details = sql.query<{ g: number; kind: 'i' | 'r'; label: string | null; n: string }>(
+    `SELECT w."${g}" AS g,
+            CASE WHEN w."currentStatus" = ANY($2::"EmploymentStatus"[]) THEN 'i' ELSE 'r' END AS kind,
+            CASE WHEN w."currentStatus" = ANY($2::"EmploymentStatus"[]) THEN e.industry ELSE e.reason END AS label,
+            count(*) AS n
+       FROM "Worker" w
+       LEFT JOIN "EmploymentEvent" e ON e.id = w."currentEventId"
+      WHERE w."${s}" = $1
+        AND (w."currentStatus" = ANY($2::"EmploymentStatus"[]) OR w."currentStatus" = ANY($3::"EmploymentStatus"[]))
+      GROUP BY 1, 2, 3`,
+    params,
+  );
+
+  // Policy notices reaching the area: few campaigns, so start from them and their messages.
+  const policy = sql.query<{ g: number | null; campaigns: string; messages: string; reached: string; last: Date | null }>(
+    `SELECT w."${g}" AS g,
+            count(DISTINCT m."campaignId") AS campaigns,
+            count(*) AS messages,
+            count(DISTINCT m."workerId") AS reached,
+            max(COALESCE(m."deliveredAt", m."sentAt")) AS last
+       FROM "Campaign" c
+       JOIN "OutboundMessage" m ON m."campaignId" = c.id AND m.status IN ('SENT', 'DELIVERED')
+       JOIN "Worker" w ON w.id = m."workerId"
+      WHERE c.kind = 'POLICY_NOTICE' AND w."${s}" = $1
+      GROUP BY GROUPING SETS ((w."${g}"), ())`,
+    [scope.regionId],
+  );
+
+  const [mainRes, detailRes, policyRes] = await Promise.all([main, details, policy]);
+
+  const ids = mainRes.rows.map((r) => r.g).filter((id): id is number => id !== null);
+  const regions = new Map<number, { code: string; name: string }>();
+  if (ids.length) {
+    const r = await sql.query<{ id: number; code: string; name: string }>(
+      'SELECT id, code, name FROM "Region" WHERE id = ANY($1::int[])',
+      [ids],
+    );
+    for (const row of r.rows) regions.set(row.id, { code: row.code, name: row.name });
+  }
+
+  const industries = new Map<number | null, Map<string, number>>();
+  const reasons = new Map<number | null, Map<string, number>>();
+  for (const d of detailRes.rows) {
+    const n = int(d.n);
+    const target = d.kind === 'i' ? industries : reasons;
+    const label = d.label?.trim() || (d.kind === 'i' ? NO_INDUSTRY : NO_REASON);
+    for (const key of [d.g, null]) {
+      const m = target.get(key) ?? new Map<string, number>();
+      m.set(label, (m.get(label) ?? 0) + n);
+      target.set(key, m);
+    }
+  }
+  const policyBy = new Map(policyRes.rows.map((p) => [p.g, p]));
+
+  const build = (r: MainRow | undefined, regionId: number, code: string, name: string): FiveClearsRow => {
+    const key = r?.g ?? null;
+    const p = policyBy.get(key);
+    return {
+      regionId,
+      code,
+      name,
+      policy: {
+        campaigns: int(p?.campaigns),
+        messages: int(p?.messages),
+        workersReached: int(p?.reached),
+        lastSentAt: p?.last ?? null,
+      },
+      workers: { total: int(r?.total), withLabor: int(r?.labor) },
+      employed: {
+        count: int(r?.employed),
+        withWage: int(r?.with_wage),
+        avgWage: numOrNull(r?.avg_wage),
+        medianWage: numOrNull(r?.median_wage),
+      },
+      byRegion: {
+        local: int(r?.local),
+        inProvince: int(r?.in_province),
+        outOfProvince: int(r?.out_of_province),
+        jiangsu: int(r?.jiangsu),
+        publicWelfarePost: int(r?.welfare),
+        selfEmployed: int(r?.self),
+      },
+      byIndustry: sortCounts(industries.get(key)).map(([industry, count]) => ({ industry, count })),
+      unemployed: {
+        count: int(r?.unemployed),
+        returnedHome: int(r?.returned),
+        reasons: sortCounts(reasons.get(key)).map(([reason, count]) => ({ reason, count })),
+      },
+      unwilling: int(r?.unwilling),
+      unableToWork: int(r?.unable),
+      unknown: int(r?.unknown),
+    };
+  };
+
+  const totalRow = mainRes.rows.find((r) => r.g === null);
+  const groups = mainRes.rows
+    .filter((r) => r.g !== null)
+    .map((r) => {
+      const reg = regions.get(r.g as number);
+      return build(r, r.g as number, reg?.code ?? '', reg?.name ?? '');
+    })
+    .sort((a, b) => a.code.localeCompare(b.code));
+
+  return {
+    report: 'five-clears',
+    scope,
+    groupLevel: level,
+    generatedAt: opts.now ?? new Date(),
+    total: build(totalRow, scope.regionId, scope.code, scope.name),
+    groups,
+  };
+}
+
+function sortCounts(m: Map<string, number> | undefined): [string, number][] {
+  if (!m) return [];
+  return [...m.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
+}
+
+const listText = (items: { count: number }[], label: (i: never) => string) =>
+  items.map((i) => `${label(i as never)} ${i.count}`).join('; ');
+
+/** One flat row per group (and the total last): the CSV, and the first XLSX sheet. */
+export const FIVE_CLEARS_COLUMNS: readonly Column<FiveClearsRow>[] = [
+  { key: 'code', zh: '区划代码', en: 'Region code' },
+  { key: 'name', zh: '地区', en: 'Region' },
+  { key: 'policyCampaigns', zh: '政策宣传次数', en: 'Policy notices', value: (r) => r.policy.campaigns },
+  { key: 'policyMessages', zh: '政策宣传条数', en: 'Policy messages sent', value: (r) => r.policy.messages },
+  { key: 'policyReached', zh: '政策宣传覆盖人数', en: 'Workers reached', value: (r) => r.policy.workersReached },
+  { key: 'policyLastSentAt', zh: '最近宣传时间', en: 'Last notice sent', value: (r) => r.policy.lastSentAt },
+  { key: 'workers', zh: '劳动力人数', en: 'Workers', value: (r) => r.workers.total },
+  { key: 'withLabor', zh: '有劳动能力人数', en: 'With labour capacity', value: (r) => r.workers.withLabor },
+  { key: 'employed', zh: '已就业人数', en: 'Employed', value: (r) => r.employed.count },
+  { key: 'avgWage', zh: '平均月收入(元)', en: 'Average monthly wage (yuan)', value: (r) => r.employed.avgWage },
+  { key: 'medianWage', zh: '月收入中位数(元)', en: 'Median monthly wage (yuan)', value: (r) => r.employed.medianWage },
+  { key: 'local', zh: '县内就业', en: 'Employed in county', value: (r) => r.byRegion.local },
+  { key: 'inProvince', zh: '省内县外', en: 'In province, outside county', value: (r) => r.byRegion.inProvince },
+  { key: 'outOfProvince', zh: '省外就业', en: 'Out of province', value: (r) => r.byRegion.outOfProvince },
+  { key: 'jiangsu', zh: '苏陕协作', en: 'Jiangsu partnership', value: (r) => r.byRegion.jiangsu },
+  { key: 'publicWelfarePost', zh: '公益性岗位', en: 'Public-welfare post', value: (r) => r.byRegion.publicWelfarePost },
+  { key: 'selfEmployed', zh: '自主创业', en: 'Self-employed', value: (r) => r.byRegion.selfEmployed },
+  {
+    key: 'industries',
+    zh: '行业分布',
+    en: 'By industry',
+    value: (r) => listText(r.byIndustry, (i: IndustryCount) => i.industry),
+  },
+  { key: 'unemployed', zh: '未就业人数', en: 'Unemployed', value: (r) => r.unemployed.count },
+  { key: 'returnedHome', zh: '其中返乡', en: 'Of which returned home', value: (r) => r.unemployed.returnedHome },
+  {
+    key: 'reasons',
+    zh: '未就业原因',
+    en: 'Reasons for unemployment',
+    value: (r) => listText(r.unemployed.reasons, (i: ReasonCount) => i.reason),
+  },
+  { key: 'unwilling', zh: '暂时无就业意愿', en: 'Temporarily unwilling', value: (r) => r.unwilling },
+  { key: 'unableToWork', zh: '丧失劳动能力', en: 'Unable to work', value: (r) => r.unableToWork },
+  { key: 'unknown', zh: '状态未知', en: 'Status unknown', value: (r) => r.unknown },
+];
+
+interface LabelRow {
+  code: string;
+  name: string;
+  label: string;
+  count: number;
+}
+
+const LABEL_COLUMNS = (zh: string, en: string): Column<LabelRow>[] => [
+  { key: 'code', zh: '区划代码', en: 'Region code' },
+  { key: 'name', zh: '地区', en: 'Region' },
+  { key: 'label', zh, en },
+  { key: 'count', zh: '人数', en: 'People' },
+];
+
+/** Rows for CSV (the first sheet) and XLSX (summary, industries, reasons). */
+export function fiveClearsSheets(report: FiveClearsReport): AnySheet[] {
+  const all = [...report.groups, { ...report.total, name: `${report.total.name}(合计)` }];
+  const flat = <T extends { count: number }>(pick: (r: FiveClearsRow) => T[], label: (t: T) => string): LabelRow[] =>
+    all.flatMap((r) => pick(r).map((t) => ({ code: r.code, name: r.name, label: label(t), count: t.count })));
+  return [
+    { name: '五个一口清', columns: FIVE_CLEARS_COLUMNS, rows: all },
+    {
+      name: '行业分布',
+      columns: LABEL_COLUMNS('行业', 'Industry'),
+      rows: flat(
+        (r) => r.byIndustry,
+        (t) => t.industry,
+      ),
+    },
+    {
+      name: '未就业原因',
+      columns: LABEL_COLUMNS('未就业原因', 'Reason'),
+      rows: flat(
+        (r) => r.unemployed.reasons,
+        (t) => t.reason,
+      ),
+    },
+  ];
+}
