@@ -3,6 +3,7 @@ import type { Worker } from 'bullmq';
 import type { WorkerDeps } from './deps.js';
 import { createImportWorker } from './import.worker.js';
 import { createInboundWorker } from './inbound.worker.js';
+import { createProgramsWorker } from './programs.worker.js';
 import { createSendSmsWorker } from './send-sms.worker.js';
 import { createSendTelegramWorker } from './send-telegram.worker.js';
 import { createSendVoiceWorker } from './send-voice.worker.js';
@@ -22,6 +23,7 @@ export function startWorkers(deps: WorkerDeps): Workers {
     createSendTelegramWorker(deps),
     createSendVoiceWorker(deps),
     createSweepWorker(deps),
+    createProgramsWorker(deps),
   ];
   void scheduleSweep(deps.queues).catch((err) => deps.logger.error({ err }, 'could not schedule the sweep'));
   for (const w of all) {
