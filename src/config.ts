@@ -18,6 +18,11 @@ const url = (what: string, scheme = /^https?:$/) =>
     message: `expected ${what}`,
   });
 
+/** "HH:MM-HH:MM" (China time) or "off". */
+const quietHours = z
+  .string()
+  .regex(/^(off|([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d)$/, { message: 'expected HH:MM-HH:MM or off' });
+
 const schema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   HOST: z.string().default('127.0.0.1'),
@@ -57,6 +62,20 @@ const schema = z.object({
   TELEGRAM_CHAT_RATE_PER_SECOND: z.coerce.number().min(0).default(1),
   /** Voice calls in progress at once, across all processes. */
   VOICE_MAX_CONCURRENT_CALLS: z.coerce.number().int().min(1).default(5),
+  /**
+   * Quiet hours in China time (HH:MM-HH:MM, may wrap midnight; "off" for none): campaign messages
+   * due inside them wait and go out when they end. Replies to a person who just wrote are not held.
+   */
+  QUIET_HOURS_SMS: quietHours.default('22:00-07:00'),
+  QUIET_HOURS_TELEGRAM: quietHours.default('22:00-07:00'),
+  QUIET_HOURS_VOICE: quietHours.default('21:00-08:00'),
+  /** Campaign messages one person may receive per day and per week (all campaigns, all channels). */
+  CAMPAIGN_MAX_PER_DAY: z.coerce.number().int().min(1).default(2),
+  CAMPAIGN_MAX_PER_WEEK: z.coerce.number().int().min(1).default(5),
+  /** Campaign messages sent per dispatch batch (one ledger write each way per batch). */
+  DISPATCH_BATCH_SIZE: z.coerce.number().int().min(1).max(5000).default(200),
+  /** Provider requests in flight at once per dispatch job. */
+  DISPATCH_CONCURRENCY: z.coerce.number().int().min(1).max(500).default(32),
   /** Days between the steps of the zero-employment follow-up plan (SMS leads, call, family, staff task). */
   FOLLOW_UP_STEP_DAYS: z.coerce.number().min(0).max(60).default(3),
   /** Days staff get to act on the plan's last step (the StaffTask's dueAt). */

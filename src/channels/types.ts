@@ -25,6 +25,12 @@ export interface ChannelAdapter {
   readonly channel: Channel;
   /** Sends or throws a typed SendError (src/channels/errors.ts). */
   send(msg: OutboundSend): Promise<SendResult>;
+  /**
+   * The provider's record of this message if it accepted one since `since`, else null: how a send
+   * whose outcome was lost (the process died between the provider call and the ledger write) is
+   * settled without sending it twice. Channels whose provider keeps no list leave it out.
+   */
+  findSent?(msg: OutboundSend, since: Date): Promise<SendResult | null>;
 }
 
 /** An inbound message normalised from any provider, before it is recorded. */

@@ -11,6 +11,7 @@ import type { Texts } from '../i18n.js';
 import { isOptedOut } from '../ledger/opt-outs.js';
 import { activeSession } from '../ledger/sessions.js';
 import { expireSession, type Party, runTurn } from './runner.js';
+import type { FlowId, FlowState } from './types.js';
 
 export interface CheckInDeps {
   db: Db;
@@ -29,12 +30,28 @@ export type CheckInResult =
  * or a phone call. Skips a worker who opted out of the channel or is in the middle of another
  * conversation there.
  */
-export async function startCheckIn(
+export function startCheckIn(
   deps: CheckInDeps,
   workerId: number,
   channel: 'SMS' | 'TELEGRAM' | 'VOICE',
   now = new Date(),
 ): Promise<CheckInResult> {
+  return startConversation(deps, { workerId, channel, flow: 'check_in' }, now);
+}
+
+export interface ConversationStart {
+  workerId: number;
+  channel: 'SMS' | 'TELEGRAM' | 'VOICE';
+  flow: FlowId;
+  /** The flow's starting state (default: what its loader reads from the ledger). */
+  state?: FlowState;
+  /** A campaign's frozen row for this person: the first message is written into it. */
+  outboundId?: bigint;
+}
+
+/** Starts a flow the service begins (check-in, job leads pushed by a campaign) for one worker. */
+export async function startConversation(deps: CheckInDeps, start: ConversationStart, now = new Date()): Promise<CheckInResult> {
+  const { workerId, channel } = start;
   const w = await deps.db.pool.query<{ phone: string | null; telegramChatId: string | null; language: string }>(
     `SELECT phone, "telegramChatId"::text AS "telegramChatId", language FROM "Worker" WHERE id = $1`,
     [workerId],
@@ -53,8 +70,13 @@ export async function startCheckIn(
     if (open) await expireSession({ sql, texts: deps.texts, now }, party, open);
     const turn = await runTurn(
       { sql, texts: deps.texts, now },
-      { party, inboundMessageId: null, delivery: channel === 'VOICE' ? 'call' : 'message' },
-      { kind: 'start', flow: 'check_in' },
+      {
+        party,
+        inboundMessageId: null,
+        delivery: channel === 'VOICE' ? 'call' : 'message',
+        ...(start.outboundId !== undefined ? { outboundId: start.outboundId } : {}),
+      },
+      { kind: 'start', flow: start.flow, ...(start.state ? { state: start.state } : {}) },
     );
     return { started: true as const, sessionId: turn.session?.id ?? null, queue: turn.queue };
   });

@@ -9,7 +9,7 @@ import type { Sql } from '../db/sql.js';
 import type { Channel } from '../generated/prisma/enums.js';
 import type { Texts } from '../i18n.js';
 import { hashCode, newCode } from '../ledger/otp.js';
-import { createMessage } from '../ledger/outbound.js';
+import { createMessage, fillMessage } from '../ledger/outbound.js';
 import { activeKey, endSession, insertSession, type StoredSession, saveSession } from '../ledger/sessions.js';
 import { applyEffects } from './effects.js';
 import { enter, promptFor, step } from './engine.js';
@@ -45,6 +45,11 @@ export interface Turn {
    * nothing (a voice webhook renders the reply as TwiML).
    */
   delivery: 'message' | 'call' | 'inline';
+  /**
+   * Write the first message into this existing QUEUED ledger row instead of a new one: a
+   * campaign's frozen row for this person, so the campaign's record is the message itself.
+   */
+  outboundId?: bigint;
 }
 
 export type TurnAction =
@@ -129,7 +134,14 @@ export async function runTurn(deps: TurnDeps, turn: Turn, action: TurnAction, be
   const output = result.output;
   let replyId: bigint | null = null;
   const queue: Array<{ id: bigint; channel: Channel }> = [];
-  if (turn.delivery !== 'inline' && output.lines.length > 0) {
+  if (turn.delivery !== 'inline' && output.lines.length > 0 && turn.outboundId !== undefined) {
+    replyId = await fillMessage(sql, turn.outboundId, {
+      body: output.lines.join('\n'),
+      choices: output.choices?.map((c) => ({ key: c.key, label: c.label })),
+      language: party.language,
+    });
+    queue.push({ id: replyId, channel: party.channel });
+  } else if (turn.delivery !== 'inline' && output.lines.length > 0) {
     replyId = await createMessage(sql, {
       kind: turn.inboundMessageId ? 'REPLY' : 'FLOW',
       channel: party.channel,

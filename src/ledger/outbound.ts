@@ -50,6 +50,29 @@ export async function createMessage(sql: Sql, m: NewMessage): Promise<bigint> {
   return BigInt(r.rows[0]!.id);
 }
 
+/** Writes the text of a row created empty (a campaign's frozen row whose text a flow writes). */
+export async function fillMessage(
+  sql: Sql,
+  id: bigint,
+  m: { body: string; language: string; choices?: OutboundSend['choices'] | null },
+): Promise<bigint> {
+  const choices = m.choices?.length ? m.choices : null;
+  await sql.query(
+    `UPDATE "OutboundMessage"
+        SET body = $2, language = $3, choices = $4::jsonb,
+            segments = CASE WHEN channel = 'SMS' THEN $5 ELSE 1 END
+      WHERE id = $1 AND status = 'QUEUED'`,
+    [
+      id.toString(),
+      m.body,
+      m.language,
+      choices ? JSON.stringify(choices) : null,
+      smsSegments(smsText({ text: m.body, choices: choices ?? undefined })),
+    ],
+  );
+  return id;
+}
+
 /** Queues sends for ledger rows. Idempotent: the job id is the row id. */
 export async function enqueueSends(queues: Queues, rows: Array<{ id: bigint; channel: Channel }>): Promise<void> {
   const byQueue = { SMS: queues.sendSms, TELEGRAM: queues.sendTelegram, VOICE: queues.sendVoice } as const;

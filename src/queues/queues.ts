@@ -33,6 +33,8 @@ const OPTIONS: Partial<Record<Key, JobsOptions>> = {
   sendSms: SEND_JOB_OPTIONS,
   sendTelegram: SEND_JOB_OPTIONS,
   sendVoice: SEND_JOB_OPTIONS,
+  // A slice waits out a provider outage like a single send does; its rows stay QUEUED meanwhile.
+  dispatch: SEND_JOB_OPTIONS,
 };
 
 export function createQueues(connection: Redis, prefix: string): Queues {

@@ -1,6 +1,8 @@
 /** Starts every worker of this process and stops them gracefully. */
 import type { Worker } from 'bullmq';
 import type { WorkerDeps } from './deps.js';
+import { createCampaignWorker } from './campaign.worker.js';
+import { createDispatchWorker } from './dispatch.worker.js';
 import { createImportWorker } from './import.worker.js';
 import { createInboundWorker } from './inbound.worker.js';
 import { createProgramsWorker } from './programs.worker.js';
@@ -23,6 +25,8 @@ export function startWorkers(deps: WorkerDeps): Workers {
     createSendTelegramWorker(deps),
     createSendVoiceWorker(deps),
     createSweepWorker(deps),
+    createCampaignWorker(deps),
+    createDispatchWorker(deps),
     createProgramsWorker(deps),
   ];
   void scheduleSweep(deps.queues).catch((err) => deps.logger.error({ err }, 'could not schedule the sweep'));

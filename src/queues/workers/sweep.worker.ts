@@ -5,6 +5,7 @@
  */
 import { Worker } from 'bullmq';
 import type { Channel } from '../../generated/prisma/enums.js';
+import { completeIfDone, planDispatch } from '../../campaigns/dispatch.js';
 import { enqueueSends } from '../../ledger/outbound.js';
 import { bullName, QueueName } from '../names.js';
 import type { Queues } from '../queues.js';
@@ -14,7 +15,7 @@ import type { WorkerDeps } from './deps.js';
 const GRACE = '1 minute';
 const LIMIT = 5000;
 
-export async function sweep(deps: Pick<WorkerDeps, 'db' | 'queues'>): Promise<{ inbound: number; outbound: number }> {
+export async function sweep(deps: Pick<WorkerDeps, 'db' | 'queues' | 'config'>): Promise<{ inbound: number; outbound: number; campaigns: number }> {
   const inbound = await deps.db.pool.query<{ id: string }>(
     `SELECT id FROM "InboundMessage" WHERE "handledAt" IS NULL AND "receivedAt" < now() - $1::interval ORDER BY id LIMIT $2`,
     [GRACE, LIMIT],
@@ -37,7 +38,30 @@ export async function sweep(deps: Pick<WorkerDeps, 'db' | 'queues'>): Promise<{ 
       outbound.rows.map((r) => ({ id: BigInt(r.id), channel: r.channel })),
     );
   }
-  return { inbound: inbound.rows.length, outbound: outbound.rows.length };
+  return { inbound: inbound.rows.length, outbound: outbound.rows.length, campaigns: await sweepCampaigns(deps) };
+}
+
+/**
+ * Running campaigns: those with nothing left QUEUED are completed (flow messages finish in the send
+ * queues, after their slice); those with rows waiting while no slice job exists at all (Redis lost
+ * them) are planned again. Returns how many were planned again.
+ */
+async function sweepCampaigns(deps: Pick<WorkerDeps, 'db' | 'queues' | 'config'>): Promise<number> {
+  const running = await deps.db.pool.query<{ id: number; generation: number }>(
+    `SELECT id, generation FROM "Campaign" WHERE status = 'RUNNING'`,
+  );
+  let planned = 0;
+  for (const c of running.rows) {
+    if (await completeIfDone(deps.db, c.id)) continue;
+    const counts = await deps.queues.dispatch.getJobCounts('waiting', 'active', 'delayed', 'prioritized');
+    if (Object.values(counts).some((n) => n > 0)) continue;
+    const waiting = await deps.db.pool.query(
+      `SELECT 1 FROM "OutboundMessage" WHERE "campaignId" = $1 AND status = 'QUEUED' LIMIT 1`,
+      [c.id],
+    );
+    if (waiting.rowCount) planned += (await planDispatch(deps, c.id, c.generation)) > 0 ? 1 : 0;
+  }
+  return planned;
 }
 
 export function scheduleSweep(queues: Queues) {
