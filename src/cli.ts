@@ -8,6 +8,7 @@ import { registerImportCommand } from './cli/import-command.js';
 import { registerInboxCommand } from './cli/inbox-command.js';
 import { registerReportCommand } from './cli/report-command.js';
 import { registerSimulateCommand } from './cli/simulate-command.js';
+import { registerTokenCommand } from './cli/token-command.js';
 import { ConfigError, loadConfig } from './config.js';
 import { openDb } from './db/database.js';
 import { applyMigrations } from './db/migrations.js';
@@ -57,6 +58,7 @@ registerImportCommand(program);
 registerGenerateCommand(program);
 registerSimulateCommand(program);
 registerInboxCommand(program);
+registerTokenCommand(program);
 registerReportCommand(program);
 
 try {

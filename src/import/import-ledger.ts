@@ -30,7 +30,10 @@ export interface ImportProgress {
 export interface ImportOptions {
   /** Key for ID-number hashes: `idHashKey(config)` from src/secrets.ts. */
   idHashKey: string;
-  /** Staff user running the import: recorded on the ImportRun and as reporter of the events. */
+  /**
+   * Staff user running the import: recorded on the ImportRun and as reporter of the events. Rows
+   * outside the user's region (their region and below) are rejected as row errors.
+   */
   staffUserId?: number;
   onProgress?: (progress: ImportProgress) => void;
   /** Rows per write batch (default 2,000). */
@@ -127,6 +130,17 @@ function stoppedError(err: unknown): ImportError {
   return { line: 0, field: '', message };
 }
 
+/** The region code that bounds what a staff user may import; refuses an unknown user. */
+async function staffScopeCode(db: Pick<Db, 'pool'>, staffUserId: number): Promise<string> {
+  const r = await db.pool.query<{ code: string }>(
+    'SELECT g.code FROM "StaffUser" u JOIN "Region" g ON g.id = u."regionId" WHERE u.id = $1',
+    [staffUserId],
+  );
+  const code = r.rows[0]?.code;
+  if (code === undefined) throw new ImportFileError(`工作人员不存在 / no staff user #${staffUserId}`);
+  return code;
+}
+
 /**
  * Imports a ledger file into the database. Throws ImportFileError when the file cannot be read
  * as a ledger; row problems are returned in the report instead.
@@ -147,6 +161,7 @@ export async function importLedgerFile(db: Pick<Db, 'pool'>, filePath: string, o
     if (code === 'EACCES') throw new ImportFileError(`无权读取文件 / permission denied: ${fileName}`);
     throw err;
   }
+  const scopeCode = opts.staffUserId === undefined ? undefined : await staffScopeCode(db, opts.staffUserId);
   const rows = readSheetRows(filePath, format)[Symbol.asyncIterator]();
   let header: HeaderMap;
   try {
@@ -164,7 +179,7 @@ export async function importLedgerFile(db: Pick<Db, 'pool'>, filePath: string, o
   const importId = run.rows[0]?.id as number;
 
   const today = chinaDate(started);
-  const validator = new RowValidator({ header, idHashKey: opts.idHashKey, today, state: newFileState() });
+  const validator = new RowValidator({ header, idHashKey: opts.idHashKey, today, state: newFileState(), scopeCode });
   const log = new ErrorLog(opts.maxErrors ?? 1000);
   const counts = { rows: 0, imported: 0, failed: 0, events: 0 };
 

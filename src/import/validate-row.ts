@@ -79,6 +79,11 @@ export interface ValidationContext {
   /** Today in China (YYYY-MM-DD): default status date and upper bound for dates. */
   today: string;
   state: FileState;
+  /**
+   * Region code of the importing staff member's scope: rows whose village code does not start
+   * with it are rejected (a county imports its own villages only). Undefined: no limit.
+   */
+  scopeCode?: string;
 }
 
 export function newFileState(): FileState {
@@ -238,6 +243,8 @@ export const MSG = {
     `与台账中该代码的名称“${known}”不一致 / differs from the ledger's name "${known}" for this code`,
   regionIncomplete:
     '台账中该村的上级区划不完整，请补全各级名称 / the ledger lacks a parent region of this village; give every level name',
+  outOfScope: (scope: string) =>
+    `村代码不在您的管辖区划（${scope}）内 / the village code is outside your region (${scope} and below)`,
   tooLong: (max: number) => `超过${max}个字符 / longer than ${max} characters`,
   unknownValue: (value: string, expected: string) =>
     `无法识别的值${value}，应为：${expected} / unknown value${value ? ` ${value}` : ''}; expected one of: ${expected}`,
@@ -419,6 +426,9 @@ export class RowValidator {
       !(VILLAGE_CODE.test(villageCode) && villageCode.slice(6, 9) !== '000' && villageCode.slice(9) !== '000')
     ) {
       this.fail('villageCode', MSG.villageCode);
+      villageCode = undefined;
+    } else if (villageCode !== undefined && ctx.scopeCode !== undefined && !villageCode.startsWith(ctx.scopeCode)) {
+      this.fail('villageCode', MSG.outOfScope(ctx.scopeCode));
       villageCode = undefined;
     }
     const regionNames = REGION_NAME_KEYS.map((k) => this.text(k, NAME_LIMIT));

@@ -1,0 +1,32 @@
+/**
+ * The staff API, registered by the app under /api/v1. Authentication comes first, so every route
+ * below runs with `request.staff`; then one route plugin per resource.
+ *
+ * To add routes: write a `FastifyPluginAsyncZod` in this folder (zod schemas for params,
+ * querystring, body and responses; see schemas.ts) and add one `await app.register(...)` line
+ * at the end of the list below.
+ */
+import type { FastifyPluginAsync } from 'fastify';
+import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import { staffAuth } from '../../auth.js';
+import { importRoutes } from './imports.js';
+import { jobLeadRoutes } from './job-leads.js';
+import { meRoutes } from './me.js';
+import { workerRoutes } from './workers.js';
+
+export const apiRoutes: FastifyPluginAsync = async (app) => {
+  // zod schemas validate requests and serialise responses in this scope only; other routes keep Fastify's defaults.
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  // Every API route needs a bearer token: say so in the OpenAPI document.
+  app.addHook('onRoute', (route) => {
+    route.schema = { ...route.schema, security: [{ bearerAuth: [] }] } as typeof route.schema;
+  });
+
+  await app.register(staffAuth);
+
+  await app.register(meRoutes);
+  await app.register(jobLeadRoutes);
+  await app.register(workerRoutes);
+  await app.register(importRoutes);
+};
