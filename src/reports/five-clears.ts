@@ -251,7 +251,8 @@ export async function fiveClears(sql: Sql, scopeIn: Scope | string, opts: FiveCl
 
 function sortCounts(m: Map<string, number> | undefined): [string, number][] {
   if (!m) return [];
-  return [...m.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
+  // Most first; ties in code-point order, the same whatever the process's locale.
+  return [...m.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
 }
 
 const listText = (items: { count: number }[], label: (i: never) => string) =>
