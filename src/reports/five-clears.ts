@@ -16,7 +16,8 @@
  * with workers appear. `total` is the whole scope.
  */
 import type { Sql } from '../db/sql.js';
-import { EMPLOYED_STATUSES, int, numOrNull, UNEMPLOYED_STATUSES } from './common.js';
+import type { EmploymentStatus } from '../generated/prisma/enums.js';
+import { EMPLOYED_STATUSES, int, UNEMPLOYED_STATUSES } from './common.js';
 import type { AnySheet, Column } from './export.js';
 import {
   type GroupBy,
@@ -77,25 +78,46 @@ export interface FiveClearsOptions {
 const NO_INDUSTRY = '未填写';
 const NO_REASON = '未填写';
 
-interface MainRow {
-  g: number | null;
-  total: string;
-  labor: string;
-  employed: string;
-  with_wage: string;
-  avg_wage: string | null;
-  median_wage: string | null;
-  local: string;
-  in_province: string;
-  out_of_province: string;
-  jiangsu: string;
-  welfare: string;
-  self: string;
-  unemployed: string;
-  returned: string;
-  unwilling: string;
-  unable: string;
-  unknown: string;
+/** Running figures of one group (or of the total, key null). */
+interface Acc {
+  statuses: Map<EmploymentStatus, number>;
+  total: number;
+  withLabor: number;
+  /** monthly wage → employed people with it (exact average and median without sorting a million rows). */
+  wages: Map<number, number>;
+  employedWithoutWage: number;
+  industries: Map<string, number>;
+  reasons: Map<string, number>;
+}
+
+const newAcc = (): Acc => ({
+  statuses: new Map(),
+  total: 0,
+  withLabor: 0,
+  wages: new Map(),
+  employedWithoutWage: 0,
+  industries: new Map(),
+  reasons: new Map(),
+});
+
+const bump = <K>(m: Map<K, number>, k: K, n: number) => m.set(k, (m.get(k) ?? 0) + n);
+
+/** Average and median (as percentile_cont(0.5): the mean of the two middle values) of a histogram. */
+export function histogramStats(h: Map<number, number>): { n: number; avg: number | null; median: number | null } {
+  const entries = [...h.entries()].sort((a, b) => a[0] - b[0]);
+  const n = entries.reduce((s, [, c]) => s + c, 0);
+  if (n === 0) return { n, avg: null, median: null };
+  const sum = entries.reduce((s, [v, c]) => s + v * c, 0);
+  const at = (i: number): number => {
+    let seen = 0;
+    for (const [v, c] of entries) {
+      seen += c;
+      if (i < seen) return v;
+    }
+    return entries[entries.length - 1]![0];
+  };
+  const median = n % 2 === 1 ? at((n - 1) / 2) : (at(n / 2 - 1) + at(n / 2)) / 2;
+  return { n, avg: Math.round(sum / n), median: Math.round(median) };
 }
 
 export async function fiveClears(sql: Sql, scopeIn: Scope | string, opts: FiveClearsOptions = {}): Promise<FiveClearsReport> {
@@ -103,50 +125,33 @@ export async function fiveClears(sql: Sql, scopeIn: Scope | string, opts: FiveCl
   const level = groupLevel(scope, opts.by);
   const g = regionColumn(level);
   const s = regionColumn(scope.level);
-  const params = [scope.regionId, EMPLOYED_STATUSES, UNEMPLOYED_STATUSES];
 
-  // One pass over the scope's workers for the counts and wages (GROUPING SETS adds the total);
-  // the current event is joined only for the rows that need its wage, industry or reason.
-  const main = sql.query<MainRow>(
-    `SELECT w."${g}" AS g,
-            count(*) AS total,
-            count(*) FILTER (WHERE w."laborCapacity" <> 'NONE') AS labor,
-            count(*) FILTER (WHERE w."currentStatus" = ANY($2::"EmploymentStatus"[])) AS employed,
-            count(e."monthlyWage") FILTER (WHERE w."currentStatus" = ANY($2::"EmploymentStatus"[])) AS with_wage,
-            avg(e."monthlyWage") FILTER (WHERE w."currentStatus" = ANY($2::"EmploymentStatus"[])) AS avg_wage,
-            percentile_cont(0.5) WITHIN GROUP (ORDER BY e."monthlyWage")
-              FILTER (WHERE w."currentStatus" = ANY($2::"EmploymentStatus"[])) AS median_wage,
-            count(*) FILTER (WHERE w."currentStatus" = 'EMPLOYED_LOCAL') AS local,
-            count(*) FILTER (WHERE w."currentStatus" = 'EMPLOYED_IN_PROVINCE') AS in_province,
-            count(*) FILTER (WHERE w."currentStatus" = 'EMPLOYED_OUT_OF_PROVINCE') AS out_of_province,
-            count(*) FILTER (WHERE w."currentStatus" = 'EMPLOYED_JIANGSU') AS jiangsu,
-            count(*) FILTER (WHERE w."currentStatus" = 'PUBLIC_WELFARE_POST') AS welfare,
-            count(*) FILTER (WHERE w."currentStatus" = 'SELF_EMPLOYED') AS self,
-            count(*) FILTER (WHERE w."currentStatus" = ANY($3::"EmploymentStatus"[])) AS unemployed,
-            count(*) FILTER (WHERE w."currentStatus" = 'RETURNED_HOME') AS returned,
-            count(*) FILTER (WHERE w."currentStatus" = 'TEMPORARILY_UNWILLING') AS unwilling,
-            count(*) FILTER (WHERE w."currentStatus" = 'UNABLE_TO_WORK') AS unable,
-            count(*) FILTER (WHERE w."currentStatus" = 'UNKNOWN') AS unknown
+  // Three plain GROUP BYs that PostgreSQL runs as parallel partial aggregates (no GROUPING SETS,
+  // no ordered-set aggregate): counts by status and labour without touching the events; the
+  // employed joined to their current event for wage and industry; the unemployed for the reason.
+  // Totals, average and median are folded here from the (small) grouped rows.
+  const counts = sql.query<{ g: number; status: EmploymentStatus; labor: boolean; n: string }>(
+    `SELECT w."${g}" AS g, w."currentStatus" AS status, w."laborCapacity" <> 'NONE' AS labor, count(*) AS n
        FROM "Worker" w
-       LEFT JOIN "EmploymentEvent" e
-              ON e.id = w."currentEventId" AND w."currentStatus" = ANY($2::"EmploymentStatus"[])
       WHERE w."${s}" = $1
-      GROUP BY GROUPING SETS ((w."${g}"), ())`,
-    params,
+      GROUP BY 1, 2, 3`,
+    [scope.regionId],
   );
-
-  // Industry of the employed and reasons of the unemployed, per group (totals are summed here).
-  const details = sql.query<{ g: number; kind: 'i' | 'r'; label: string | null; n: string }>(
-    `SELECT w."${g}" AS g,
-            CASE WHEN w."currentStatus" = ANY($2::"EmploymentStatus"[]) THEN 'i' ELSE 'r' END AS kind,
-            CASE WHEN w."currentStatus" = ANY($2::"EmploymentStatus"[]) THEN e.industry ELSE e.reason END AS label,
-            count(*) AS n
+  const employed = sql.query<{ g: number; wage: number | null; industry: string | null; n: string }>(
+    `SELECT w."${g}" AS g, e."monthlyWage" AS wage, e.industry, count(*) AS n
+       FROM "Worker" w
+       JOIN "EmploymentEvent" e ON e.id = w."currentEventId"
+      WHERE w."${s}" = $1 AND w."currentStatus" = ANY($2::"EmploymentStatus"[])
+      GROUP BY 1, 2, 3`,
+    [scope.regionId, EMPLOYED_STATUSES],
+  );
+  const unemployed = sql.query<{ g: number; reason: string | null; n: string }>(
+    `SELECT w."${g}" AS g, e.reason, count(*) AS n
        FROM "Worker" w
        LEFT JOIN "EmploymentEvent" e ON e.id = w."currentEventId"
-      WHERE w."${s}" = $1
-        AND (w."currentStatus" = ANY($2::"EmploymentStatus"[]) OR w."currentStatus" = ANY($3::"EmploymentStatus"[]))
-      GROUP BY 1, 2, 3`,
-    params,
+      WHERE w."${s}" = $1 AND w."currentStatus" = ANY($2::"EmploymentStatus"[])
+      GROUP BY 1, 2`,
+    [scope.regionId, UNEMPLOYED_STATUSES],
   );
 
   // Policy notices reaching the area: few campaigns, so start from them and their messages.
@@ -164,9 +169,39 @@ export async function fiveClears(sql: Sql, scopeIn: Scope | string, opts: FiveCl
     [scope.regionId],
   );
 
-  const [mainRes, detailRes, policyRes] = await Promise.all([main, details, policy]);
+  const [countRes, employedRes, unemployedRes, policyRes] = await Promise.all([counts, employed, unemployed, policy]);
 
-  const ids = mainRes.rows.map((r) => r.g).filter((id): id is number => id !== null);
+  const accs = new Map<number | null, Acc>([[null, newAcc()]]);
+  const accsOf = (id: number): Acc[] => {
+    let acc = accs.get(id);
+    if (!acc) {
+      acc = newAcc();
+      accs.set(id, acc);
+    }
+    return [acc, accs.get(null)!];
+  };
+  for (const r of countRes.rows) {
+    const n = int(r.n);
+    for (const a of accsOf(r.g)) {
+      bump(a.statuses, r.status, n);
+      a.total += n;
+      if (r.labor) a.withLabor += n;
+    }
+  }
+  for (const r of employedRes.rows) {
+    const n = int(r.n);
+    for (const a of accsOf(r.g)) {
+      if (r.wage === null) a.employedWithoutWage += n;
+      else bump(a.wages, r.wage, n);
+      bump(a.industries, r.industry?.trim() || NO_INDUSTRY, n);
+    }
+  }
+  for (const r of unemployedRes.rows) {
+    const n = int(r.n);
+    for (const a of accsOf(r.g)) bump(a.reasons, r.reason?.trim() || NO_REASON, n);
+  }
+
+  const ids = [...accs.keys()].filter((id): id is number => id !== null);
   const regions = new Map<number, { code: string; name: string }>();
   if (ids.length) {
     const r = await sql.query<{ id: number; code: string; name: string }>(
@@ -175,24 +210,13 @@ export async function fiveClears(sql: Sql, scopeIn: Scope | string, opts: FiveCl
     );
     for (const row of r.rows) regions.set(row.id, { code: row.code, name: row.name });
   }
-
-  const industries = new Map<number | null, Map<string, number>>();
-  const reasons = new Map<number | null, Map<string, number>>();
-  for (const d of detailRes.rows) {
-    const n = int(d.n);
-    const target = d.kind === 'i' ? industries : reasons;
-    const label = d.label?.trim() || (d.kind === 'i' ? NO_INDUSTRY : NO_REASON);
-    for (const key of [d.g, null]) {
-      const m = target.get(key) ?? new Map<string, number>();
-      m.set(label, (m.get(label) ?? 0) + n);
-      target.set(key, m);
-    }
-  }
   const policyBy = new Map(policyRes.rows.map((p) => [p.g, p]));
 
-  const build = (r: MainRow | undefined, regionId: number, code: string, name: string): FiveClearsRow => {
-    const key = r?.g ?? null;
+  const build = (key: number | null, regionId: number, code: string, name: string): FiveClearsRow => {
+    const a = accs.get(key) ?? newAcc();
     const p = policyBy.get(key);
+    const st = (x: EmploymentStatus) => a.statuses.get(x) ?? 0;
+    const wage = histogramStats(a.wages);
     return {
       regionId,
       code,
@@ -203,40 +227,35 @@ export async function fiveClears(sql: Sql, scopeIn: Scope | string, opts: FiveCl
         workersReached: int(p?.reached),
         lastSentAt: p?.last ?? null,
       },
-      workers: { total: int(r?.total), withLabor: int(r?.labor) },
+      workers: { total: a.total, withLabor: a.withLabor },
       employed: {
-        count: int(r?.employed),
-        withWage: int(r?.with_wage),
-        avgWage: numOrNull(r?.avg_wage),
-        medianWage: numOrNull(r?.median_wage),
+        count: EMPLOYED_STATUSES.reduce((sum, x) => sum + st(x), 0),
+        withWage: wage.n,
+        avgWage: wage.avg,
+        medianWage: wage.median,
       },
       byRegion: {
-        local: int(r?.local),
-        inProvince: int(r?.in_province),
-        outOfProvince: int(r?.out_of_province),
-        jiangsu: int(r?.jiangsu),
-        publicWelfarePost: int(r?.welfare),
-        selfEmployed: int(r?.self),
+        local: st('EMPLOYED_LOCAL'),
+        inProvince: st('EMPLOYED_IN_PROVINCE'),
+        outOfProvince: st('EMPLOYED_OUT_OF_PROVINCE'),
+        jiangsu: st('EMPLOYED_JIANGSU'),
+        publicWelfarePost: st('PUBLIC_WELFARE_POST'),
+        selfEmployed: st('SELF_EMPLOYED'),
       },
-      byIndustry: sortCounts(industries.get(key)).map(([industry, count]) => ({ industry, count })),
+      byIndustry: sortCounts(a.industries).map(([industry, count]) => ({ industry, count })),
       unemployed: {
-        count: int(r?.unemployed),
-        returnedHome: int(r?.returned),
-        reasons: sortCounts(reasons.get(key)).map(([reason, count]) => ({ reason, count })),
+        count: UNEMPLOYED_STATUSES.reduce((sum, x) => sum + st(x), 0),
+        returnedHome: st('RETURNED_HOME'),
+        reasons: sortCounts(a.reasons).map(([reason, count]) => ({ reason, count })),
       },
-      unwilling: int(r?.unwilling),
-      unableToWork: int(r?.unable),
-      unknown: int(r?.unknown),
+      unwilling: st('TEMPORARILY_UNWILLING'),
+      unableToWork: st('UNABLE_TO_WORK'),
+      unknown: st('UNKNOWN'),
     };
   };
 
-  const totalRow = mainRes.rows.find((r) => r.g === null);
-  const groups = mainRes.rows
-    .filter((r) => r.g !== null)
-    .map((r) => {
-      const reg = regions.get(r.g as number);
-      return build(r, r.g as number, reg?.code ?? '', reg?.name ?? '');
-    })
+  const groups = ids
+    .map((id) => build(id, id, regions.get(id)?.code ?? '', regions.get(id)?.name ?? ''))
     .sort((a, b) => a.code.localeCompare(b.code));
 
   return {
@@ -244,7 +263,7 @@ export async function fiveClears(sql: Sql, scopeIn: Scope | string, opts: FiveCl
     scope,
     groupLevel: level,
     generatedAt: opts.now ?? new Date(),
-    total: build(totalRow, scope.regionId, scope.code, scope.name),
+    total: build(null, scope.regionId, scope.code, scope.name),
     groups,
   };
 }

@@ -68,15 +68,20 @@ export async function quotaCompliance(
   const g = regionColumn(level);
   const s = regionColumn(scope.level);
 
-  const workers = sql.query<{ g: number | null; willing: string; met: string }>(
-    `SELECT w."${g}" AS g,
-            count(*) AS willing,
-            count(*) FILTER (WHERE EXISTS (
-              SELECT 1 FROM "ServiceContact" sc WHERE sc."workerId" = w.id AND sc.kind = ANY($2::"ServiceKind"[]))) AS met
+  // Willing workers, and those of them with a service: the EXISTS sits in WHERE so PostgreSQL
+  // plans a semi-join (hashed, in parallel, for a province; index probes for a village).
+  const willingWhere = `w."${s}" = $1 AND w."laborCapacity" <> 'NONE' AND w."currentStatus" <> ALL($2::"EmploymentStatus"[])`;
+  const willing = sql.query<{ g: number | null; n: string }>(
+    `SELECT w."${g}" AS g, count(*) AS n FROM "Worker" w WHERE ${willingWhere} GROUP BY 1`,
+    [scope.regionId, NOT_WILLING_STATUSES],
+  );
+  const served = sql.query<{ g: number | null; n: string }>(
+    `SELECT w."${g}" AS g, count(*) AS n
        FROM "Worker" w
-      WHERE w."${s}" = $1 AND w."laborCapacity" <> 'NONE' AND w."currentStatus" <> ALL($3::"EmploymentStatus"[])
-      GROUP BY GROUPING SETS ((w."${g}"), ())`,
-    [scope.regionId, SERVICE_KINDS, NOT_WILLING_STATUSES],
+      WHERE ${willingWhere}
+        AND EXISTS (SELECT 1 FROM "ServiceContact" sc WHERE sc."workerId" = w.id AND sc.kind = ANY($3::"ServiceKind"[]))
+      GROUP BY 1`,
+    [scope.regionId, NOT_WILLING_STATUSES, SERVICE_KINDS],
   );
   const households = sql.query<{ g: number | null; zero: string; met: string }>(
     `SELECT g, count(*) AS zero, count(*) FILTER (WHERE n >= $3) AS met
@@ -86,7 +91,21 @@ export async function quotaCompliance(
       GROUP BY GROUPING SETS ((g), ())`,
     [scope.regionId, SERVICE_KINDS, HOUSEHOLD_SERVICE_QUOTA],
   );
-  const [wr, hr] = await Promise.all([workers, households]);
+  const [wr, sr, hr] = await Promise.all([willing, served, households]);
+
+  // Worker counts per group, and the total summed here (a plain GROUP BY stays parallel).
+  const wBy = new Map<number | null, { willing: number; met: number }>([[null, { willing: 0, met: 0 }]]);
+  const add = (rows: { g: number | null; n: string }[], field: 'willing' | 'met') => {
+    for (const x of rows) {
+      for (const key of [x.g, null]) {
+        const e = wBy.get(key) ?? { willing: 0, met: 0 };
+        e[field] += int(x.n);
+        wBy.set(key, e);
+      }
+    }
+  };
+  add(wr.rows, 'willing');
+  add(sr.rows, 'met');
 
   const ids = [...new Set([...wr.rows, ...hr.rows].map((x) => x.g).filter((x): x is number => x !== null))];
   const names = new Map<number, { code: string; name: string }>();
@@ -97,13 +116,12 @@ export async function quotaCompliance(
     );
     for (const x of q.rows) names.set(x.id, x);
   }
-  const wBy = new Map(wr.rows.map((x) => [x.g, x]));
   const hBy = new Map(hr.rows.map((x) => [x.g, x]));
   const build = (key: number | null, regionId: number, code: string, name: string): QuotaRow => {
     const w = wBy.get(key);
     const h = hBy.get(key);
-    const willing = int(w?.willing);
-    const wMet = int(w?.met);
+    const willing = w?.willing ?? 0;
+    const wMet = w?.met ?? 0;
     const zero = int(h?.zero);
     const hMet = int(h?.met);
     return {
