@@ -12,6 +12,8 @@ import { staffAuth } from '../../auth.js';
 import { importRoutes } from './imports.js';
 import { jobLeadRoutes } from './job-leads.js';
 import { meRoutes } from './me.js';
+import { programRoutes } from './programs.js';
+import { reportRoutes } from './reports.js';
 import { workerRoutes } from './workers.js';
 
 export const apiRoutes: FastifyPluginAsync = async (app) => {
@@ -29,4 +31,6 @@ export const apiRoutes: FastifyPluginAsync = async (app) => {
   await app.register(jobLeadRoutes);
   await app.register(workerRoutes);
   await app.register(importRoutes);
+  await app.register(programRoutes);
+  await app.register(reportRoutes);
 };
