@@ -76,6 +76,11 @@ const schema = z.object({
   DISPATCH_BATCH_SIZE: z.coerce.number().int().min(1).max(5000).default(200),
   /** Provider requests in flight at once per dispatch job. */
   DISPATCH_CONCURRENCY: z.coerce.number().int().min(1).max(500).default(32),
+  /**
+   * A campaign message claimed this long ago and still unsent is "in doubt" (its process died
+   * mid-send) and is checked against the provider's message list. Longer than any provider call.
+   */
+  DISPATCH_IN_DOUBT_AFTER_MS: z.coerce.number().int().min(1000).default(60_000),
   /** Days between the steps of the zero-employment follow-up plan (SMS leads, call, family, staff task). */
   FOLLOW_UP_STEP_DAYS: z.coerce.number().min(0).max(60).default(3),
   /** Days staff get to act on the plan's last step (the StaffTask's dueAt). */

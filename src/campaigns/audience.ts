@@ -11,7 +11,10 @@ import { subtreeFilter } from '../staff/scope.js';
 export const audienceSchema = z
   .object({
     /** Region codes (county, township, village…); default: the campaign's own region. */
-    regions: z.array(z.string().regex(/^\d{2,12}$/, 'expected a region code of 2-12 digits')).max(500).optional(),
+    regions: z
+      .array(z.string().regex(/^\d{2,12}$/, 'expected a region code of 2-12 digits'))
+      .max(500)
+      .optional(),
     categories: z.array(z.enum(HouseholdCategory)).optional(),
     statuses: z.array(z.enum(EmploymentStatus)).optional(),
     /** Status not reported or confirmed for 7 days (§3). */
@@ -66,7 +69,13 @@ export interface AudienceSql {
  * it (a county campaign cannot reach into another county). Opt-outs are not part of it: the
  * freeze and the preview exclude them the same way (see OPTED_OUT).
  */
-export async function audienceSql(sql: Sql, scope: RegionRef, a: Audience, firstParam = 1, now = new Date()): Promise<AudienceSql> {
+export async function audienceSql(
+  sql: Sql,
+  scope: RegionRef,
+  a: Audience,
+  firstParam = 1,
+  now = new Date(),
+): Promise<AudienceSql> {
   const params: unknown[] = [];
   const p = (v: unknown) => {
     params.push(v);

@@ -6,10 +6,10 @@
  */
 import { z } from 'zod';
 import type { Sql } from '../db/sql.js';
-import type { CampaignKind } from '../generated/prisma/enums.js';
-import { shanghaiMonth } from '../ledger/china-time.js';
-import type { Texts } from '../i18n.js';
 import type { FlowId } from '../flows/types.js';
+import type { CampaignKind } from '../generated/prisma/enums.js';
+import type { Texts } from '../i18n.js';
+import { shanghaiMonth } from '../ledger/china-time.js';
 import type { RegionRef } from './audience.js';
 
 export const contentSchema = z
@@ -64,7 +64,8 @@ export async function textsFor(
   if (FLOW_OF[kind]) return null;
   const out: Record<string, string> = {};
   if (content.text) {
-    for (const [lang, text] of Object.entries(content.text)) out[lang] = withFooter(text, texts.forLanguage(lang)('campaigns:footer'));
+    for (const [lang, text] of Object.entries(content.text))
+      out[lang] = withFooter(text, texts.forLanguage(lang)('campaigns:footer'));
     return out;
   }
   if (kind !== 'TRAINING_LIST') throw new ContentError('content.text', 'a text in zh-CN is required for this kind of campaign');

@@ -101,7 +101,10 @@ export async function getCampaign(sql: Sql, staff: Pick<Staff, 'regionCode'>, id
 }
 
 export async function listCampaigns(sql: Sql, staff: Pick<Staff, 'regionCode'>, limit = 100): Promise<CampaignView[]> {
-  const r = await sql.query<CampaignView>(`${VIEW} WHERE r.code LIKE $1 || '%' ORDER BY c.id DESC LIMIT $2`, [staff.regionCode, limit]);
+  const r = await sql.query<CampaignView>(`${VIEW} WHERE r.code LIKE $1 || '%' ORDER BY c.id DESC LIMIT $2`, [
+    staff.regionCode,
+    limit,
+  ]);
   return r.rows;
 }
 
@@ -109,18 +112,26 @@ export async function createCampaign(deps: CampaignDeps, staff: Staff, input: Cr
   const c = createCampaignSchema.parse(input);
   const region = await findRegion(deps.db.pool, { code: c.regionCode });
   if (!region) throw new CampaignError(400, `regionCode: unknown region ${c.regionCode}`);
-  if (!codeInScope(staff, region.code)) throw new CampaignError(403, `region ${region.code} is outside your scope ${staff.regionCode}`);
+  if (!codeInScope(staff, region.code))
+    throw new CampaignError(403, `region ${region.code} is outside your scope ${staff.regionCode}`);
   for (const code of c.audience.regions ?? []) {
-    if (!code.startsWith(region.code)) throw new CampaignError(400, `audience.regions: ${code} is outside the campaign's region ${region.code}`);
+    if (!code.startsWith(region.code))
+      throw new CampaignError(400, `audience.regions: ${code} is outside the campaign's region ${region.code}`);
   }
-  if (TEXT_KINDS.has(c.kind) && !c.content.text) throw new CampaignError(400, 'content.text: a text in zh-CN is required for this kind');
+  if (TEXT_KINDS.has(c.kind) && !c.content.text)
+    throw new CampaignError(400, 'content.text: a text in zh-CN is required for this kind');
   if (c.kind !== 'JOB_LEADS' && (c.content.leadIds || c.content.perLeadCap)) {
     throw new CampaignError(400, 'content.leadIds: only job-lead campaigns carry leads');
   }
   if (c.schedule.type === 'at' && new Date(c.schedule.at).getTime() < Date.now() - 60_000) {
     throw new CampaignError(400, 'schedule.at: the time has passed');
   }
-  const audience = c.kind === 'ZERO_EMPLOYMENT' ? { ...c.audience, zeroEmployment: true } : c.kind === 'TRAINING_FOLLOW_UP' ? { ...c.audience, trainingFollowUpDue: true } : c.audience;
+  const audience =
+    c.kind === 'ZERO_EMPLOYMENT'
+      ? { ...c.audience, zeroEmployment: true }
+      : c.kind === 'TRAINING_FOLLOW_UP'
+        ? { ...c.audience, trainingFollowUpDue: true }
+        : c.audience;
   return inTransaction(deps.db.pool, async (sql) => {
     const r = await sql.query<{ id: number }>(
       `INSERT INTO "Campaign" (name, kind, "regionId", audience, content, "scheduleAt", cron, "createdById", "updatedAt")
@@ -137,7 +148,14 @@ export async function createCampaign(deps: CampaignDeps, staff: Staff, input: Cr
       ],
     );
     const id = r.rows[0]!.id;
-    await recordAudit(sql, { staffUserId: staff.userId, action: 'campaign.create', entity: 'Campaign', entityId: id, regionId: region.id, details: { kind: c.kind, name: c.name } });
+    await recordAudit(sql, {
+      staffUserId: staff.userId,
+      action: 'campaign.create',
+      entity: 'Campaign',
+      entityId: id,
+      regionId: region.id,
+      details: { kind: c.kind, name: c.name },
+    });
     return getCampaign(sql, staff, id);
   });
 }
@@ -146,7 +164,10 @@ export async function createCampaign(deps: CampaignDeps, staff: Staff, input: Cr
 export async function previewCampaign(deps: CampaignDeps, staff: Staff, id: number) {
   await getCampaign(deps.db.pool, staff, id);
   const c = await loadCampaign(deps.db.pool, id);
-  return previewCounts(deps.db.pool, c!, { maxPerDay: deps.config.CAMPAIGN_MAX_PER_DAY, maxPerWeek: deps.config.CAMPAIGN_MAX_PER_WEEK });
+  return previewCounts(deps.db.pool, c!, {
+    maxPerDay: deps.config.CAMPAIGN_MAX_PER_DAY,
+    maxPerWeek: deps.config.CAMPAIGN_MAX_PER_WEEK,
+  });
 }
 
 async function transition(
@@ -165,7 +186,14 @@ async function transition(
       [id, from],
     );
     if (!r.rows[0]) throw new CampaignError(409, `cannot ${action.split('.')[1]} a campaign that is ${view.status}`);
-    await recordAudit(sql, { staffUserId: staff.userId, action, entity: 'Campaign', entityId: id, regionId: r.rows[0].regionId, details: { from: view.status } });
+    await recordAudit(sql, {
+      staffUserId: staff.userId,
+      action,
+      entity: 'Campaign',
+      entityId: id,
+      regionId: r.rows[0].regionId,
+      details: { from: view.status },
+    });
     return getCampaign(sql, staff, id);
   });
 }
@@ -197,22 +225,40 @@ export async function resumeCampaign(deps: CampaignDeps, staff: Staff, id: numbe
   const before = await getCampaign(deps.db.pool, staff, id);
   // A campaign paused before its freeze (scheduled, recurring) goes back to waiting for its time.
   const target = before.launchedAt ? 'RUNNING' : 'SCHEDULED';
-  const c = await transition(deps, staff, id, 'campaign.resume', ['PAUSED'], `status = '${target}', "pausedAt" = NULL, generation = generation + 1`);
+  const c = await transition(
+    deps,
+    staff,
+    id,
+    'campaign.resume',
+    ['PAUSED'],
+    `status = '${target}', "pausedAt" = NULL, generation = generation + 1`,
+  );
   if (target === 'RUNNING') {
     const g = await deps.db.pool.query<{ generation: number }>(`SELECT generation FROM "Campaign" WHERE id = $1`, [id]);
     await planDispatch(deps, id, g.rows[0]!.generation);
   } else if (!c.cron) {
-    await deps.queues.campaign.add('launch', { action: 'launch', campaignId: id }, {
-      jobId: `launch-${id}-r${Date.now()}`,
-      delay: c.scheduleAt ? Math.max(0, c.scheduleAt.getTime() - Date.now()) : 0,
-    });
+    await deps.queues.campaign.add(
+      'launch',
+      { action: 'launch', campaignId: id },
+      {
+        jobId: `launch-${id}-r${Date.now()}`,
+        delay: c.scheduleAt ? Math.max(0, c.scheduleAt.getTime() - Date.now()) : 0,
+      },
+    );
   }
   return c;
 }
 
 /** Nothing more goes out: rows not yet handed to a provider are CANCELLED; a recurrence ends. */
 export async function cancelCampaign(deps: CampaignDeps, staff: Staff, id: number): Promise<CampaignView> {
-  const c = await transition(deps, staff, id, 'campaign.cancel', ['DRAFT', 'SCHEDULED', 'RUNNING', 'PAUSED'], `status = 'CANCELLED', "cancelledAt" = now()`);
+  const c = await transition(
+    deps,
+    staff,
+    id,
+    'campaign.cancel',
+    ['DRAFT', 'SCHEDULED', 'RUNNING', 'PAUSED'],
+    `status = 'CANCELLED', "cancelledAt" = now()`,
+  );
   await deps.db.pool.query(
     `UPDATE "OutboundMessage" SET status = 'CANCELLED', "errorCode" = 'campaign_cancelled'
       WHERE "campaignId" = $1 AND status = 'QUEUED' AND "claimedAt" IS NULL`,
@@ -243,7 +289,11 @@ export interface Progress {
 }
 
 /** Counts by status from the ledger; replies are recipients who wrote back after the launch. */
-export async function campaignProgress(deps: Pick<CampaignDeps, 'db'>, staff: Pick<Staff, 'regionCode'>, id: number): Promise<Progress> {
+export async function campaignProgress(
+  deps: Pick<CampaignDeps, 'db'>,
+  staff: Pick<Staff, 'regionCode'>,
+  id: number,
+): Promise<Progress> {
   const view = await getCampaign(deps.db.pool, staff, id);
   if (view.status === 'RUNNING') await completeIfDone(deps.db, id);
   const c = await getCampaign(deps.db.pool, staff, id);
@@ -310,7 +360,10 @@ export async function runRecurring(deps: CampaignDeps, parentId: number, runKey:
   const child = await inTransaction(deps.db.pool, async (sql) => {
     const p = await sql.query<{ status: string }>(`SELECT status FROM "Campaign" WHERE id = $1 FOR UPDATE`, [parentId]);
     if (p.rows[0]?.status !== 'SCHEDULED') return null; // paused or cancelled: this run is skipped
-    const existing = await sql.query<{ id: number }>(`SELECT id FROM "Campaign" WHERE "parentId" = $1 AND stats->>'runKey' = $2`, [parentId, runKey]);
+    const existing = await sql.query<{ id: number }>(
+      `SELECT id FROM "Campaign" WHERE "parentId" = $1 AND stats->>'runKey' = $2`,
+      [parentId, runKey],
+    );
     if (existing.rows[0]) return existing.rows[0].id;
     const r = await sql.query<{ id: number }>(
       `INSERT INTO "Campaign" (name, kind, "regionId", audience, content, "createdById", status, "parentId", stats, "updatedAt")

@@ -15,7 +15,7 @@
  * Pause, cancel and a new generation (resume) are read from the ledger before every batch, so they
  * take effect within one batch. Quiet hours delay the whole slice until they end.
  */
-import { type Job, DelayedError } from 'bullmq';
+import { DelayedError, type Job } from 'bullmq';
 import { FinalSendError, OptedOutSendError, RateLimitedSendError } from '../channels/errors.js';
 import type { ChannelAdapter, OutboundSend, SendResult } from '../channels/types.js';
 import type { Config } from '../config.js';
@@ -51,14 +51,13 @@ export interface DispatchDeps {
     | 'QUIET_HOURS_VOICE'
     | 'DISPATCH_BATCH_SIZE'
     | 'DISPATCH_CONCURRENCY'
+    | 'DISPATCH_IN_DOUBT_AFTER_MS'
     | 'VOICE_MAX_CONCURRENT_CALLS'
   >;
 }
 
 /** Rows per slice job: enough to keep a job busy for seconds, few enough to spread over workers. */
 const SLICE_BATCHES = 10;
-/** A claim older than this whose row is still QUEUED is in doubt (longer than any provider call). */
-export const IN_DOUBT_AFTER_MS = 60_000;
 const MAX_ID = '9223372036854775807';
 
 export class SliceRetryError extends Error {
@@ -184,7 +183,11 @@ export async function completeIfDone(db: Db, campaignId: number): Promise<boolea
 }
 
 /** Text kinds: the batch goes to the provider, a fixed number of ledger statements per batch. */
-async function sendBatch(deps: DispatchDeps, channel: SendChannel, rows: Row[]): Promise<{ settled: number; pending: number; retryAfterMs: number }> {
+async function sendBatch(
+  deps: DispatchDeps,
+  channel: SendChannel,
+  rows: Row[],
+): Promise<{ settled: number; pending: number; retryAfterMs: number }> {
   const adapter = deps.adapters[channel];
   if (!adapter) throw new Error(`no adapter for channel ${channel}`);
   const sql = deps.db.pool;
@@ -205,7 +208,7 @@ async function sendBatch(deps: DispatchDeps, channel: SendChannel, rows: Row[]):
   live = live.filter((r) => !optedSet.has(r.to!));
 
   // Claimed by a job that may still be calling the provider: not ours to touch yet.
-  const busy = live.filter((r) => r.claimedAt && now - r.claimedAt.getTime() < IN_DOUBT_AFTER_MS);
+  const busy = live.filter((r) => r.claimedAt && now - r.claimedAt.getTime() < deps.config.DISPATCH_IN_DOUBT_AFTER_MS);
   live = live.filter((r) => !busy.includes(r));
 
   // In doubt: settle against the provider's own list before anything is sent again.
@@ -233,7 +236,13 @@ async function sendBatch(deps: DispatchDeps, channel: SendChannel, rows: Row[]):
     [toSend.map((r) => r.id), toSend.map((r) => r.claimedAt?.toISOString() ?? null)],
   );
   const mine = new Set(claimed.rows.map((x) => x.id));
-  await sendAll(deps, adapter, channel, toSend.filter((r) => mine.has(r.id)), out);
+  await sendAll(
+    deps,
+    adapter,
+    channel,
+    toSend.filter((r) => mine.has(r.id)),
+    out,
+  );
   await writeOutcomes(deps, channel, out, cancelled);
   return {
     settled: out.sent.length + out.failed.length + out.optedOut.length + cancelled.length,
@@ -252,10 +261,19 @@ function message(r: Row): OutboundSend {
 }
 
 /** Provider calls with bounded concurrency, each taking from the channel's rate buckets first. */
-async function sendAll(deps: DispatchDeps, adapter: ChannelAdapter, channel: SendChannel, rows: Row[], out: Outcomes): Promise<void> {
+async function sendAll(
+  deps: DispatchDeps,
+  adapter: ChannelAdapter,
+  channel: SendChannel,
+  rows: Row[],
+  out: Outcomes,
+): Promise<void> {
   let next = 0;
   let stop = false;
-  const concurrency = channel === 'VOICE' ? Math.min(deps.config.VOICE_MAX_CONCURRENT_CALLS, deps.config.DISPATCH_CONCURRENCY) : deps.config.DISPATCH_CONCURRENCY;
+  const concurrency =
+    channel === 'VOICE'
+      ? Math.min(deps.config.VOICE_MAX_CONCURRENT_CALLS, deps.config.DISPATCH_CONCURRENCY)
+      : deps.config.DISPATCH_CONCURRENCY;
   const lane = async () => {
     for (;;) {
       const r = rows[next++];
@@ -272,7 +290,8 @@ async function sendAll(deps: DispatchDeps, adapter: ChannelAdapter, channel: Sen
       try {
         out.sent.push({ id: r.id, res: await adapter.send(message(r)) });
       } catch (err) {
-        if (err instanceof OptedOutSendError) out.optedOut.push({ id: r.id, workerId: r.workerId, to: r.to!, code: err.code ?? 'opted_out' });
+        if (err instanceof OptedOutSendError)
+          out.optedOut.push({ id: r.id, workerId: r.workerId, to: r.to!, code: err.code ?? 'opted_out' });
         else if (err instanceof FinalSendError) out.failed.push({ id: r.id, code: err.code ?? 'rejected' });
         else {
           // Outage or throttling: what is left of the batch waits for the retry.
@@ -319,7 +338,9 @@ async function writeOutcomes(deps: DispatchDeps, channel: SendChannel, out: Outc
     );
   }
   if (out.released.length) {
-    await sql.query(`UPDATE "OutboundMessage" SET "claimedAt" = NULL WHERE id = ANY($1::bigint[]) AND status = 'QUEUED'`, [out.released]);
+    await sql.query(`UPDATE "OutboundMessage" SET "claimedAt" = NULL WHERE id = ANY($1::bigint[]) AND status = 'QUEUED'`, [
+      out.released,
+    ]);
   }
 }
 
@@ -338,10 +359,14 @@ async function startFlows(
   const leadIds = [...new Set(rows.flatMap((r) => (r.choices ?? []).map((c) => c.leadId).filter((x): x is number => !!x)))];
   const leads = leadIds.length
     ? (
-        await deps.db.pool.query<{ id: number; title: string; employer: string; place: string; wageMin: number | null; wageMax: number | null }>(
-          `SELECT id, title, employer, place, "wageMin", "wageMax" FROM "JobLead" WHERE id = ANY($1::int[])`,
-          [leadIds],
-        )
+        await deps.db.pool.query<{
+          id: number;
+          title: string;
+          employer: string;
+          place: string;
+          wageMin: number | null;
+          wageMax: number | null;
+        }>(`SELECT id, title, employer, place, "wageMin", "wageMax" FROM "JobLead" WHERE id = ANY($1::int[])`, [leadIds])
       ).rows
     : [];
   const enqueue = (q: Array<{ id: bigint; channel: Channel }>) => enqueueSends(deps.queues, q);

@@ -10,7 +10,7 @@ import { inTransaction, type Sql } from '../db/sql.js';
 import type { CampaignKind } from '../generated/prisma/enums.js';
 import type { Texts } from '../i18n.js';
 import { type Audience, audienceSchema, audienceSql, CHANNEL_FOR, OPTED_OUT, type RegionRef } from './audience.js';
-import { type Content, contentSchema, FLOW_OF, textsFor } from './content.js';
+import { type Content, contentSchema, textsFor } from './content.js';
 
 export interface FreezeDeps {
   db: Db;
@@ -144,16 +144,22 @@ function bodySql(texts: Record<string, string>, params: unknown[]): { body: stri
   const langs = Object.keys(texts).filter((l) => l !== 'zh-CN');
   const zh = texts['zh-CN']!;
   const seg = (t: string) => smsSegments(smsText({ text: t }));
-  const body = `CASE ${langs.map((l) => `WHEN cand.language = ${p(l)} THEN ${p(texts[l])}`).join(' ')} ELSE ${p(zh)} END`;
-  const segments = `CASE WHEN cand.ch <> 'SMS' THEN 1 ${langs.map((l) => `WHEN cand.language = ${p(l)} THEN ${seg(texts[l]!)}`).join(' ')} ELSE ${seg(zh)} END`;
-  return { body: langs.length ? body : p(zh), segments: langs.length ? segments : `CASE WHEN cand.ch <> 'SMS' THEN 1 ELSE ${seg(zh)} END` };
+  const whenBody = langs.map((l) => `WHEN cand.language = ${p(l)}::text THEN ${p(texts[l])}::text`).join(' ');
+  const body = langs.length ? `CASE ${whenBody} ELSE ${p(zh)}::text END` : `${p(zh)}::text`;
+  const whenSeg = langs.map((l) => `WHEN cand.language = ${p(l)}::text THEN ${seg(texts[l]!)}`).join(' ');
+  const segments = `CASE WHEN cand.ch <> 'SMS' THEN 1 ${whenSeg} ELSE ${seg(zh)} END`;
+  return { body, segments };
 }
 
 /**
  * Writes the campaign's rows and marks it RUNNING under a new generation, in one transaction.
  * Returns the counts (also stored on the campaign as stats).
  */
-export async function freezeCampaign(deps: FreezeDeps, campaignId: number, now = new Date()): Promise<FreezeStats & { generation: number }> {
+export async function freezeCampaign(
+  deps: FreezeDeps,
+  campaignId: number,
+  now = new Date(),
+): Promise<FreezeStats & { generation: number }> {
   return inTransaction(deps.db.pool, async (sql) => {
     const c = await loadCampaign(sql, campaignId, true);
     if (!c) throw new Error(`campaign ${campaignId} not found`);
@@ -176,7 +182,9 @@ export async function freezeCampaign(deps: FreezeDeps, campaignId: number, now =
                 ON CONFLICT ("campaignId", "workerId", channel) DO NOTHING
                 RETURNING channel`;
     }
-    const r = await sql.query<Omit<FreezeStats, 'frozen' | 'byChannel' | 'noMatch'> & { eligible: number; by: Record<string, number> | null }>(
+    const r = await sql.query<
+      Omit<FreezeStats, 'frozen' | 'byChannel' | 'noMatch'> & { eligible: number; by: Record<string, number> | null }
+    >(
       `WITH cand AS MATERIALIZED (${cand.text}),
             ins AS (${insert})
        SELECT ${STATS_SELECT},
@@ -220,7 +228,7 @@ export async function freezeCampaign(deps: FreezeDeps, campaignId: number, now =
  */
 function jobLeadsInsert(c: CampaignRow, ok: string, p: (v: unknown) => string, now: Date): string {
   const leadFilter = c.content.leadIds?.length ? `AND j.id = ANY(${p(c.content.leadIds)}::int[])` : '';
-  const cap = c.content.perLeadCap ? p(c.content.perLeadCap) : 'GREATEST(j.slots * 10, 50)';
+  const cap = c.content.perLeadCap ? `${p(c.content.perLeadCap)}::int` : 'GREATEST(j.slots * 10, 50)';
   const overlap = `cardinality(ARRAY(SELECT unnest(j.skills) INTERSECT SELECT unnest(w.skills)))`;
   return `INSERT INTO "OutboundMessage" (kind, "campaignId", "workerId", channel, language, body, segments, choices, "queuedAt")
     SELECT 'BROADCAST', $1, wid, ch::"Channel", language, '', 1,
@@ -248,4 +256,3 @@ function jobLeadsInsert(c: CampaignRow, ok: string, p: (v: unknown) => string, n
     ON CONFLICT ("campaignId", "workerId", channel) DO NOTHING
     RETURNING channel`;
 }
-

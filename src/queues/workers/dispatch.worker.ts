@@ -18,12 +18,16 @@ export function createDispatchWorker(deps: WorkerDeps): Worker<QueuePayloads['di
     buckets: channelBuckets(deps.config, sender),
     config: deps.config,
   };
-  return new Worker<QueuePayloads['dispatch']>(bullName(QueueName.dispatch), (job, token) => dispatchSlice(dispatchDeps, job, token), {
-    connection: deps.workerConnection(),
-    prefix: deps.config.REDIS_PREFIX,
-    // Each job keeps DISPATCH_CONCURRENCY provider calls in flight; a few jobs overlap their ledger writes.
-    concurrency: 4,
-    autorun: false,
-    settings: { backoffStrategy: (attemptsMade) => cappedBackoff(attemptsMade) },
-  });
+  return new Worker<QueuePayloads['dispatch']>(
+    bullName(QueueName.dispatch),
+    (job, token) => dispatchSlice(dispatchDeps, job, token),
+    {
+      connection: deps.workerConnection(),
+      prefix: deps.config.REDIS_PREFIX,
+      // Each job keeps DISPATCH_CONCURRENCY provider calls in flight; a few jobs overlap their ledger writes.
+      concurrency: 4,
+      autorun: false,
+      settings: { backoffStrategy: (attemptsMade) => cappedBackoff(attemptsMade) },
+    },
+  );
 }

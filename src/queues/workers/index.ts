@@ -1,7 +1,7 @@
 /** Starts every worker of this process and stops them gracefully. */
 import type { Worker } from 'bullmq';
-import type { WorkerDeps } from './deps.js';
 import { createCampaignWorker } from './campaign.worker.js';
+import type { WorkerDeps } from './deps.js';
 import { createDispatchWorker } from './dispatch.worker.js';
 import { createImportWorker } from './import.worker.js';
 import { createInboundWorker } from './inbound.worker.js';

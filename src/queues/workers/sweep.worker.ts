@@ -4,8 +4,8 @@
  * still exists is not queued twice, and the handlers are idempotent anyway.
  */
 import { Worker } from 'bullmq';
-import type { Channel } from '../../generated/prisma/enums.js';
 import { completeIfDone, planDispatch } from '../../campaigns/dispatch.js';
+import type { Channel } from '../../generated/prisma/enums.js';
 import { enqueueSends } from '../../ledger/outbound.js';
 import { bullName, QueueName } from '../names.js';
 import type { Queues } from '../queues.js';
@@ -15,7 +15,9 @@ import type { WorkerDeps } from './deps.js';
 const GRACE = '1 minute';
 const LIMIT = 5000;
 
-export async function sweep(deps: Pick<WorkerDeps, 'db' | 'queues' | 'config'>): Promise<{ inbound: number; outbound: number; campaigns: number }> {
+export async function sweep(
+  deps: Pick<WorkerDeps, 'db' | 'queues' | 'config'>,
+): Promise<{ inbound: number; outbound: number; campaigns: number }> {
   const inbound = await deps.db.pool.query<{ id: string }>(
     `SELECT id FROM "InboundMessage" WHERE "handledAt" IS NULL AND "receivedAt" < now() - $1::interval ORDER BY id LIMIT $2`,
     [GRACE, LIMIT],
