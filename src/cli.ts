@@ -3,9 +3,11 @@
  * message on error.
  */
 import { Command } from 'commander';
+import { registerCampaignCommand } from './cli/campaign-command.js';
 import { registerGenerateCommand } from './cli/generate-command.js';
 import { registerImportCommand } from './cli/import-command.js';
 import { registerInboxCommand } from './cli/inbox-command.js';
+import { registerProgramCommands } from './cli/program-command.js';
 import { registerReportCommand } from './cli/report-command.js';
 import { registerSimulateCommand } from './cli/simulate-command.js';
 import { registerTokenCommand } from './cli/token-command.js';
@@ -59,7 +61,9 @@ registerGenerateCommand(program);
 registerSimulateCommand(program);
 registerInboxCommand(program);
 registerTokenCommand(program);
+registerCampaignCommand(program);
 registerReportCommand(program);
+registerProgramCommands(program);
 
 try {
   await program.parseAsync(process.argv);
