@@ -203,17 +203,7 @@ export async function writeReport(
   out: Writable,
   opts: ExportOptions = {},
 ): Promise<void> {
-  if (def.kind === 'summary') {
-    const { data, sheets } = await def.run(sql, scope, params);
-    if (format === 'json') return endWith(out, `${JSON.stringify(data, null, 2)}\n`);
-    if (format === 'csv') {
-      const first = sheets[0] as AnySheet;
-      await writeCsv(first.rows, first.columns, out, opts);
-      return;
-    }
-    await writeXlsxSheets(sheets, out, opts);
-    return;
-  }
+  if (def.kind === 'summary') return writeSummary(await def.run(sql, scope, params), format, out, opts);
   const rows = def.rows(sql, scope, params);
   if (format === 'json') return writeJsonArray(rows, out);
   if (format === 'csv') {
@@ -221,6 +211,22 @@ export async function writeReport(
     return;
   }
   await writeXlsxSheets([{ name: def.zh, columns: def.columns, rows }], out, opts);
+}
+
+/** Writes a computed summary: JSON, its first sheet as CSV, or every sheet as XLSX. */
+export async function writeSummary(
+  result: { data: object; sheets: AnySheet[] },
+  format: ExportFormat | 'json',
+  out: Writable,
+  opts: ExportOptions = {},
+): Promise<void> {
+  if (format === 'json') return endWith(out, `${JSON.stringify(result.data, null, 2)}\n`);
+  if (format === 'csv') {
+    const first = result.sheets[0] as AnySheet;
+    await writeCsv(first.rows, first.columns, out, opts);
+    return;
+  }
+  await writeXlsxSheets(result.sheets, out, opts);
 }
 
 async function endWith(out: Writable, text: string): Promise<void> {

@@ -1,0 +1,136 @@
+/**
+ * Program reports over HTTP: GET /api/v1/reports lists them; GET /api/v1/reports/:name answers
+ * JSON (a summary document, or a page of a list with `next`), or with ?format=csv|xlsx a file
+ * download (Content-Disposition with the file name; lists stream from the ledger in batches).
+ *
+ * The scope is the caller's region (request.staff); ?region=CODE narrows it to a region inside
+ * that scope, and a region outside it answers 403. Any staff role may read reports.
+ */
+import { PassThrough } from 'node:stream';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { CONTENT_TYPES, contentDisposition } from '../../../reports/export.js';
+import { findReport, listReports, REPORT_NAMES, reportFileName, writeReport, writeSummary } from '../../../reports/index.js';
+import { GROUP_BYS, type ResolvedScope, resolveScope, resolveScopeWithin, ScopeError } from '../../../reports/scope.js';
+import { ApiError, forbidden, notFound } from '../../auth.js';
+import { errorResponses, RegionCode } from './schemas.js';
+
+const ReportQuery = z.object({
+  region: RegionCode.optional().describe('a region inside your scope (default: your whole scope)'),
+  format: z.enum(['json', 'csv', 'xlsx']).default('json').describe('csv and xlsx answer a file download'),
+  by: z
+    .enum(GROUP_BYS as [string, ...string[]])
+    .optional()
+    .describe('group level of a summary (default: one below the region)'),
+  month: z
+    .string()
+    .regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'YYYY-MM')
+    .optional()
+    .describe('China month: zero-employment-monthly, national-export'),
+  headers: z.enum(['zh-CN', 'en']).default('zh-CN').describe('header row language of CSV and XLSX'),
+  after: z.string().max(40).optional().describe('JSON pages of a list: `next` of the previous page'),
+  limit: z.coerce.number().int().min(1).max(1000).default(100).describe('JSON pages of a list: rows per page'),
+});
+
+const ReportName = z.object({ name: z.enum(REPORT_NAMES as [string, ...string[]]) });
+
+const Scope = z.object({ regionId: z.number(), level: z.string(), code: z.string(), name: z.string() });
+const SummaryBody = z
+  .looseObject({ report: z.string(), scope: Scope })
+  .describe('a summary: the scope, its total and one entry per group (see README, Reports)');
+const PageBody = z
+  .object({
+    report: z.string(),
+    scope: Scope,
+    items: z.array(z.record(z.string(), z.unknown())),
+    next: z.string().nullable().describe('pass as ?after= for the next page; null on the last page'),
+  })
+  .describe('a page of a list');
+
+export const reportRoutes: FastifyPluginAsyncZod = async (app) => {
+  const { pool } = app.deps.db;
+
+  app.get(
+    '/reports',
+    {
+      schema: {
+        tags: ['reports'],
+        summary: 'The program reports',
+        response: {
+          200: z.object({
+            items: z.array(z.object({ name: z.string(), kind: z.enum(['summary', 'list']), zh: z.string(), en: z.string() })),
+          }),
+        },
+      },
+    },
+    async () => ({ items: listReports().map((r) => ({ name: r.name, kind: r.kind, zh: r.zh, en: r.en })) }),
+  );
+
+  app.get(
+    '/reports/:name',
+    {
+      schema: {
+        tags: ['reports'],
+        summary: 'One report for your scope or a region inside it, as JSON, CSV or XLSX',
+        params: ReportName,
+        querystring: ReportQuery,
+        response: { 200: z.union([SummaryBody, PageBody]), ...errorResponses(400, 403, 404) },
+      },
+    },
+    async (req, reply) => {
+      const def = findReport(req.params.name);
+      if (!def) throw notFound(`no report ${req.params.name}`);
+      const q = req.query;
+      const scope = await requestScope(req.staff, q.region);
+      const params = { by: q.by as (typeof GROUP_BYS)[number] | undefined, month: q.month };
+      try {
+        if (q.format === 'json') {
+          if (def.kind === 'summary') return (await def.run(pool, scope, params)).data as z.infer<typeof SummaryBody>;
+          const page = await def.page(pool, scope, params, q.after, q.limit);
+          return { report: def.name, scope, items: page.items, next: page.next };
+        }
+        // A summary is computed before the first byte, so its errors still answer 400/500.
+        const summary = def.kind === 'summary' ? await def.run(pool, scope, params) : undefined;
+        const body = new PassThrough();
+        const opts = { headers: q.headers };
+        const writing = summary
+          ? writeSummary(summary, q.format, body, opts)
+          : writeReport(def, pool, scope, params, q.format, body, opts);
+        writing.catch((err) => {
+          req.log.error({ err, report: def.name }, 'report download failed');
+          body.destroy(err);
+        });
+        return (
+          reply
+            .header('content-type', CONTENT_TYPES[q.format])
+            .header('content-disposition', contentDisposition(reportFileName(def, scope, q.format, q.month)))
+            // A stream is sent as it is, past the JSON response schema.
+            .send(body as never)
+        );
+      } catch (err) {
+        throw badRequest(err);
+      }
+    },
+  );
+
+  async function requestScope(staff: { regionId: number; regionLevel: string }, region?: string): Promise<ResolvedScope> {
+    const own = await resolveScope(pool, { regionId: staff.regionId, level: staff.regionLevel as ResolvedScope['level'] });
+    if (!region) return own;
+    try {
+      return await resolveScopeWithin(pool, region, own);
+    } catch (err) {
+      if (err instanceof ScopeError && err.code === 'OUTSIDE')
+        throw forbidden(`region ${region} is outside your scope (${own.code} and below)`);
+      if (err instanceof ScopeError && err.code === 'NOT_FOUND') throw notFound(err.message);
+      throw err;
+    }
+  }
+};
+
+/** Bad group levels, cursors and months are the caller's mistake. */
+function badRequest(err: unknown): unknown {
+  if ((err instanceof ScopeError && err.code === 'BAD_GROUP') || err instanceof RangeError) {
+    return new ApiError(400, 'validation_error', (err as Error).message);
+  }
+  return err;
+}
