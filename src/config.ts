@@ -80,6 +80,8 @@ const schema = z.object({
    * A campaign message claimed this long ago and still unsent is "in doubt" (its process died
    * mid-send) and is checked against the provider's message list. Longer than any provider call.
    */
+  /** For CLI commands that talk to a running service (`outreach campaign …`): its API token. */
+  OUTREACH_TOKEN: optionalString,
   DISPATCH_IN_DOUBT_AFTER_MS: z.coerce.number().int().min(1000).default(60_000),
   /** Days between the steps of the zero-employment follow-up plan (SMS leads, call, family, staff task). */
   FOLLOW_UP_STEP_DAYS: z.coerce.number().min(0).max(60).default(3),

@@ -9,6 +9,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import { staffAuth } from '../../auth.js';
+import { campaignRoutes } from './campaigns.js';
 import { importRoutes } from './imports.js';
 import { jobLeadRoutes } from './job-leads.js';
 import { meRoutes } from './me.js';
@@ -33,4 +34,5 @@ export const apiRoutes: FastifyPluginAsync = async (app) => {
   await app.register(importRoutes);
   await app.register(programRoutes);
   await app.register(reportRoutes);
+  await app.register(campaignRoutes);
 };
