@@ -139,7 +139,7 @@ export async function dispatchSlice(deps: DispatchDeps, job: Job<DispatchJob>, t
       [campaignId],
     );
     const camp = c.rows[0];
-    if (!camp || camp.status !== 'RUNNING' || camp.generation !== generation) return settled;
+    if (camp?.status !== 'RUNNING' || camp.generation !== generation) return settled;
 
     const quiet = quietUntil(quietWindow(deps, channel));
     if (quiet) {

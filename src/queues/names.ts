@@ -39,10 +39,16 @@ export interface QueuePayloads {
   [QueueName.sendTelegram]: { outboundId: string };
   [QueueName.sendVoice]: { outboundId: string };
   [QueueName.sweep]: Record<string, never>;
-  /** launch: freeze and start; run: start a run of a recurring campaign; reconcile: in-doubt sends. */
-  [QueueName.campaign]: { action: 'launch' | 'run' | 'reconcile'; campaignId: number };
+  /** launch: freeze and start; run: start a run of a recurring campaign. */
+  [QueueName.campaign]: { action: 'launch' | 'run'; campaignId: number };
   /** A slice of one campaign's OutboundMessage ids (bigints as decimal strings), inclusive. */
-  [QueueName.dispatch]: { campaignId: number; generation: number; channel: 'SMS' | 'TELEGRAM' | 'VOICE'; fromId: string; toId: string };
+  [QueueName.dispatch]: {
+    campaignId: number;
+    generation: number;
+    channel: 'SMS' | 'TELEGRAM' | 'VOICE';
+    fromId: string;
+    toId: string;
+  };
   /** A named routine of src/programs (e.g. 'zero-employment-steps'), with an optional region scope. */
   [QueueName.programs]: { routine: string; countyId?: number };
 }

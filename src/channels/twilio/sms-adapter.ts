@@ -39,8 +39,14 @@ export function createTwilioSmsAdapter(opts: TwilioSmsOptions): ChannelAdapter {
       const body = smsText(msg);
       try {
         // DateSent filters by day; the exact body and creation time settle it.
-        const list = await opts.client.messages.list({ to: msg.to, dateSentAfter: new Date(since.getTime() - 86_400_000), limit: 50 });
-        const m = list.find((x) => x.body === body && x.direction !== 'inbound' && x.dateCreated.getTime() >= since.getTime() - 5000);
+        const list = await opts.client.messages.list({
+          to: msg.to,
+          dateSentAfter: new Date(since.getTime() - 86_400_000),
+          limit: 50,
+        });
+        const m = list.find(
+          (x) => x.body === body && x.direction !== 'inbound' && x.dateCreated.getTime() >= since.getTime() - 5000,
+        );
         return m ? { providerId: m.sid, segments: Number(m.numSegments) || smsSegments(body) } : null;
       } catch (err) {
         throw toSendError(err);
