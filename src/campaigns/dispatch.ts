@@ -159,6 +159,10 @@ export async function dispatchSlice(deps: DispatchDeps, job: Job<DispatchJob>, t
     if (r.rows.length === 0) break;
     after = BigInt(r.rows[r.rows.length - 1]!.id);
 
+    deps.logger.debug(
+      { campaignId, channel, rows: r.rows.length, claimed: r.rows.filter((x) => x.claimedAt).length },
+      'campaign batch',
+    );
     const result = FLOW_OF[camp.kind]
       ? await startFlows(deps, camp.kind, channel, r.rows)
       : await sendBatch(deps, channel, r.rows);
@@ -297,8 +301,12 @@ async function sendAll(
           // Outage or throttling: what is left of the batch waits for the retry.
           if (err instanceof RateLimitedSendError) out.retryAfterMs = Math.max(out.retryAfterMs, err.retryAfterMs);
           out.released.push(r.id);
+          if (!stop)
+            deps.logger.warn(
+              { err: { message: (err as Error).message }, channel },
+              'provider did not take a campaign message; the batch waits',
+            );
           stop = true;
-          deps.logger.warn({ err: { message: (err as Error).message }, channel }, 'provider did not take a campaign message');
         }
       }
     }
