@@ -69,6 +69,14 @@ const schema = z.object({
   QUIET_HOURS_SMS: quietHours.default('22:00-07:00'),
   QUIET_HOURS_TELEGRAM: quietHours.default('22:00-07:00'),
   QUIET_HOURS_VOICE: quietHours.default('21:00-08:00'),
+  /**
+   * The weekly check-in to workers whose status is stale, kept for every province: weekday
+   * (0 = Sunday) and time in China time, or "off".
+   */
+  WEEKLY_CHECK_IN: z
+    .string()
+    .regex(/^(off|[0-6] ([01]\d|2[0-3]):[0-5]\d)$/, { message: 'expected "DAY HH:MM" (0 = Sunday) or off' })
+    .default('1 09:00'),
   /** Campaign messages one person may receive per day and per week (all campaigns, all channels). */
   CAMPAIGN_MAX_PER_DAY: z.coerce.number().int().min(1).default(2),
   CAMPAIGN_MAX_PER_WEEK: z.coerce.number().int().min(1).default(5),

@@ -200,15 +200,20 @@ async function transition(
 
 const schedulerId = (id: number) => `campaign-${id}`;
 
+/** A BullMQ job scheduler firing the campaign's runs in China time. */
+export function scheduleRecurring(queues: Queues, id: number, cron: string) {
+  return queues.campaign.upsertJobScheduler(
+    schedulerId(id),
+    { pattern: cron, tz: 'Asia/Shanghai' },
+    { name: 'run', data: { action: 'run', campaignId: id } },
+  );
+}
+
 /** Freezes and sends now, at its time, or on its recurrence (each run a campaign of its own). */
 export async function launchCampaign(deps: CampaignDeps, staff: Staff, id: number): Promise<CampaignView> {
   const c = await transition(deps, staff, id, 'campaign.launch', ['DRAFT'], `status = 'SCHEDULED'`);
   if (c.cron) {
-    await deps.queues.campaign.upsertJobScheduler(
-      schedulerId(id),
-      { pattern: c.cron, tz: 'Asia/Shanghai' },
-      { name: 'run', data: { action: 'run', campaignId: id } },
-    );
+    await scheduleRecurring(deps.queues, id, c.cron);
   } else {
     const delay = c.scheduleAt ? Math.max(0, c.scheduleAt.getTime() - Date.now()) : 0;
     await deps.queues.campaign.add('launch', { action: 'launch', campaignId: id }, { jobId: `launch-${id}`, delay });

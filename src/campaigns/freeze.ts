@@ -212,7 +212,7 @@ export async function freezeCampaign(
     const g = await sql.query<{ generation: number }>(
       `UPDATE "Campaign"
           SET status = 'RUNNING', "launchedAt" = COALESCE("launchedAt", $2::timestamp(3)), recipients = $3,
-              stats = $4::jsonb, generation = generation + 1, "updatedAt" = now()
+              stats = stats || $4::jsonb, generation = generation + 1, "updatedAt" = now()
         WHERE id = $1 RETURNING generation`,
       [c.id, now.toISOString(), frozen, JSON.stringify({ freeze: stats })],
     );

@@ -4,6 +4,7 @@
  * still exists is not queued twice, and the handlers are idempotent anyway.
  */
 import { Worker } from 'bullmq';
+import { ensureDefaultCampaigns } from '../../campaigns/defaults.js';
 import { completeIfDone, planDispatch } from '../../campaigns/dispatch.js';
 import type { Channel } from '../../generated/prisma/enums.js';
 import { enqueueSends } from '../../ledger/outbound.js';
@@ -53,6 +54,8 @@ async function sweepCampaigns(deps: Pick<WorkerDeps, 'db' | 'queues' | 'config'>
     `SELECT id, generation FROM "Campaign" WHERE status = 'RUNNING'`,
   );
   let planned = 0;
+  // Provinces imported since the last sweep get their weekly check-in.
+  await ensureDefaultCampaigns(deps);
   for (const c of running.rows) {
     if (await completeIfDone(deps.db, c.id)) continue;
     const counts = await deps.queues.dispatch.getJobCounts('waiting', 'active', 'delayed', 'prioritized');
