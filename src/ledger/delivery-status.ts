@@ -54,30 +54,57 @@ export function twilioStatus(kind: 'message' | 'call', status: string): MessageS
 
 const RANK = `CASE m.status WHEN 'QUEUED' THEN 0 WHEN 'SENT' THEN 1 ELSE 2 END`;
 
+/**
+ * Applies many reports with one UPDATE (the status webhook group-commits them under load);
+ * returns how many rows changed. Of several reports for one message in a batch the furthest
+ * along wins, as it would have one at a time.
+ */
+export async function applyDeliveryStatuses(sql: Sql, reports: StatusReport[]): Promise<number> {
+  const best = new Map<string, StatusReport>();
+  for (const r of reports) {
+    const k = r.outboundId !== undefined ? `m${r.outboundId}` : `p${r.providerId}`;
+    const prev = best.get(k);
+    if (!prev || rankOf(r.status) > rankOf(prev.status)) best.set(k, r);
+  }
+  const rows = [...best.values()];
+  const res = await sql.query<{ channel: Channel; address: string | null; workerId: number | null; errorCode: string | null }>(
+    `UPDATE "OutboundMessage" m
+        SET status = v.status::"MessageStatus",
+            "providerId" = COALESCE(m."providerId", v.sid),
+            "errorCode" = COALESCE(v.err, m."errorCode"),
+            "sentAt" = COALESCE(m."sentAt", now()),
+            "deliveredAt" = CASE WHEN v.status = 'DELIVERED' THEN now() ELSE m."deliveredAt" END,
+            "failedAt" = CASE WHEN v.status = 'FAILED' THEN now() ELSE m."failedAt" END
+       FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::int[]) AS v(id, sid, status, err, rank)
+      WHERE (m.id = v.id OR (v.id IS NULL AND m."providerId" = v.sid)) AND (${RANK}) < v.rank
+      RETURNING m.channel, COALESCE(m."toAddress", (SELECT phone FROM "Worker" w WHERE w.id = m."workerId")) AS address,
+                m."workerId", v.err AS "errorCode"`,
+    [
+      rows.map((r) => r.outboundId?.toString() ?? null),
+      rows.map((r) => r.providerId),
+      rows.map((r) => r.status),
+      rows.map((r) => r.errorCode ?? null),
+      rows.map((r) => rankOf(r.status)),
+    ],
+  );
+  for (const row of res.rows) {
+    if (row.errorCode && OPT_OUT_CODES.has(row.errorCode) && row.address) {
+      await recordOptOut(sql, {
+        channel: row.channel,
+        address: row.address,
+        workerId: row.workerId,
+        source: `provider:${row.errorCode}`,
+      });
+    }
+  }
+  return res.rowCount ?? 0;
+}
+
+function rankOf(s: MessageStatus): number {
+  return s === 'SENT' ? 1 : s === 'QUEUED' ? 0 : 2;
+}
+
 /** Applies one report; returns true when the row changed. */
 export async function applyDeliveryStatus(sql: Sql, r: StatusReport): Promise<boolean> {
-  const next = r.status;
-  const rank = next === 'SENT' ? 1 : 2;
-  const res = await sql.query<{ channel: Channel; address: string | null; workerId: number | null }>(
-    `UPDATE "OutboundMessage" m
-        SET status = $3::"MessageStatus",
-            "providerId" = COALESCE(m."providerId", $2),
-            "errorCode" = COALESCE($4, m."errorCode"),
-            "sentAt" = COALESCE(m."sentAt", now()),
-            "deliveredAt" = CASE WHEN $3 = 'DELIVERED' THEN now() ELSE m."deliveredAt" END,
-            "failedAt" = CASE WHEN $3 = 'FAILED' THEN now() ELSE m."failedAt" END
-      WHERE (m.id = $1::bigint OR ($1::bigint IS NULL AND m."providerId" = $2)) AND (${RANK}) < $5
-      RETURNING m.channel, COALESCE(m."toAddress", (SELECT phone FROM "Worker" w WHERE w.id = m."workerId")) AS address, m."workerId"`,
-    [r.outboundId?.toString() ?? null, r.providerId, next, r.errorCode ?? null, rank],
-  );
-  const row = res.rows[0];
-  if (row && r.errorCode && OPT_OUT_CODES.has(r.errorCode) && row.address) {
-    await recordOptOut(sql, {
-      channel: row.channel,
-      address: row.address,
-      workerId: row.workerId,
-      source: `provider:${r.errorCode}`,
-    });
-  }
-  return (res.rowCount ?? 0) > 0;
+  return (await applyDeliveryStatuses(sql, [r])) > 0;
 }

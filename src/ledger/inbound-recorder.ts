@@ -9,6 +9,7 @@
  */
 import type pg from 'pg';
 import type { InboundEnvelope } from '../channels/types.js';
+import { createGroupCommit } from '../db/group-commit.js';
 import type { Logger } from '../logging.js';
 
 export interface RecordResult {
@@ -23,12 +24,6 @@ export interface InboundRecorder {
 
 /** Queues processing of newly recorded messages; failures are logged, the sweep retries. */
 export type EnqueueInbound = (ids: bigint[]) => Promise<void>;
-
-interface Pending {
-  msg: InboundEnvelope;
-  resolve(r: RecordResult): void;
-  reject(e: unknown): void;
-}
 
 export interface RecorderOptions {
   pool: pg.Pool;
@@ -52,15 +47,10 @@ WHERE (channel::text, "providerId") IN (SELECT * FROM unnest($1::text[], $2::tex
 const key = (channel: string, providerId: string) => `${channel}\u0000${providerId}`;
 
 export function createInboundRecorder(opts: RecorderOptions): InboundRecorder {
-  const maxBatch = opts.maxBatch ?? 200;
-  const maxInFlight = opts.maxInFlight ?? 3;
-  let queue: Pending[] = [];
-  let inFlight = 0;
-
-  async function flush(batch: Pending[]): Promise<void> {
+  async function flush(batch: InboundEnvelope[]): Promise<RecordResult[]> {
     // The same provider id twice in one batch: insert once, answer both.
     const unique = new Map<string, InboundEnvelope>();
-    for (const p of batch) unique.set(key(p.msg.channel, p.msg.providerId), p.msg);
+    for (const m of batch) unique.set(key(m.channel, m.providerId), m);
     const rows = [...unique.values()];
     const inserted = await opts.pool.query<{ id: string; channel: string; providerId: string }>(INSERT, [
       rows.map((r) => r.channel),
@@ -87,42 +77,23 @@ export function createInboundRecorder(opts: RecorderOptions): InboundRecorder {
       }
     }
     const answered = new Set<string>();
-    for (const p of batch) {
-      const k = key(p.msg.channel, p.msg.providerId);
+    return batch.map((m) => {
+      const k = key(m.channel, m.providerId);
       const id = fresh.get(k);
       if (id !== undefined && !answered.has(k)) {
         answered.add(k);
-        p.resolve({ id, duplicate: false });
-      } else {
-        const existing = id ?? known.get(k);
-        if (existing === undefined) p.reject(new Error('inbound message neither inserted nor found'));
-        else p.resolve({ id: existing, duplicate: true });
+        return { id, duplicate: false };
       }
-    }
+      const existing = id ?? known.get(k);
+      if (existing === undefined) throw new Error('inbound message neither inserted nor found');
+      return { id: existing, duplicate: true };
+    });
   }
 
-  function pump(): void {
-    while (inFlight < maxInFlight && queue.length > 0) {
-      const batch = queue.slice(0, maxBatch);
-      queue = queue.slice(batch.length);
-      inFlight++;
-      flush(batch)
-        .catch((err) => {
-          for (const p of batch) p.reject(err);
-        })
-        .finally(() => {
-          inFlight--;
-          pump();
-        });
-    }
-  }
-
-  return {
-    record(msg) {
-      return new Promise<RecordResult>((resolve, reject) => {
-        queue.push({ msg, resolve, reject });
-        pump();
-      });
-    },
-  };
+  const group = createGroupCommit<InboundEnvelope, RecordResult>({
+    flush,
+    maxBatch: opts.maxBatch ?? 200,
+    maxInFlight: opts.maxInFlight ?? 3,
+  });
+  return { record: (msg) => group.submit(msg) };
 }

@@ -5,7 +5,8 @@
 import formbody from '@fastify/formbody';
 import type { FastifyPluginAsync } from 'fastify';
 import { twilioSignatureCheck } from '../../../channels/twilio/webhook-auth.js';
-import { applyDeliveryStatus, twilioStatus } from '../../../ledger/delivery-status.js';
+import { createGroupCommit } from '../../../db/group-commit.js';
+import { applyDeliveryStatuses, type StatusReport, twilioStatus } from '../../../ledger/delivery-status.js';
 import { twilioVoiceRoutes } from './twilio-voice.js';
 
 const EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>';
@@ -54,6 +55,16 @@ export const statusQuery = {
 
 export const twilioWebhooks: FastifyPluginAsync = async (app) => {
   const { providers, recorder, db, config } = app.deps;
+  // Status callbacks arrive as fast as messages go out: applied in batches, each answered once
+  // its batch is written.
+  const statuses = createGroupCommit<StatusReport, void>({
+    flush: async (reports) => {
+      await applyDeliveryStatuses(db.pool, reports);
+      return reports.map(() => undefined);
+    },
+    maxBatch: 500,
+    maxInFlight: 2,
+  });
   await app.register(formbody);
   app.addHook(
     'preValidation',
@@ -86,7 +97,7 @@ export const twilioWebhooks: FastifyPluginAsync = async (app) => {
       const { MessageSid, MessageStatus, ErrorCode } = req.body;
       const status = twilioStatus('message', MessageStatus);
       if (status) {
-        await applyDeliveryStatus(db.pool, {
+        await statuses.submit({
           outboundId: req.query.m ? BigInt(req.query.m) : undefined,
           providerId: MessageSid,
           status,
