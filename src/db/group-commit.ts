@@ -35,7 +35,9 @@ export function createGroupCommit<T, R>(opts: GroupCommitOptions<T, R>): GroupCo
       inFlight++;
       opts
         .flush(batch.map((p) => p.item))
-        .then((results) => batch.forEach((p, i) => p.resolve(results[i] as R)))
+        .then((results) => {
+          for (const [i, p] of batch.entries()) p.resolve(results[i] as R);
+        })
         .catch((err) => {
           for (const p of batch) p.reject(err);
         })
