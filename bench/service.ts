@@ -28,6 +28,8 @@ export const SERVICE_NUMBER = '+8610690000000';
 
 export interface BenchService {
   base: string;
+  /** The service process (for its memory high-water mark). */
+  pid: number;
   dbUrl: string;
   twilio: TwilioSimulator;
   telegram: TelegramSimulator;
@@ -49,14 +51,16 @@ export interface BenchServiceOptions {
   env?: Record<string, string>;
   /** Fills the migrated database before the service starts. */
   seed?: (dbUrl: string) => Promise<void>;
+  /** Run on this existing database (kept on stop) instead of a fresh one. */
+  databaseUrl?: string;
 }
 
 export async function startBenchService(opts: BenchServiceOptions): Promise<BenchService> {
   const dbName = `outreach_bench_${randomBytes(4).toString('hex')}`;
   const admin = new pg.Client({ connectionString: ADMIN_URL });
   await admin.connect();
-  await admin.query(`CREATE DATABASE "${dbName}"`);
-  const dbUrl = Object.assign(new URL(ADMIN_URL), { pathname: `/${dbName}` }).toString();
+  if (!opts.databaseUrl) await admin.query(`CREATE DATABASE "${dbName}"`);
+  const dbUrl = opts.databaseUrl ?? Object.assign(new URL(ADMIN_URL), { pathname: `/${dbName}` }).toString();
   await applyMigrations(dbUrl);
   await opts.seed?.(dbUrl);
 
@@ -99,7 +103,7 @@ export async function startBenchService(opts: BenchServiceOptions): Promise<Benc
     const keys = await redis.keys(`${prefix}:*`);
     for (let i = 0; i < keys.length; i += 1000) await redis.del(...keys.slice(i, i + 1000));
     redis.disconnect();
-    await admin.query(`DROP DATABASE IF EXISTS "${dbName}" WITH (FORCE)`);
+    if (!opts.databaseUrl) await admin.query(`DROP DATABASE IF EXISTS "${dbName}" WITH (FORCE)`);
     await admin.end();
     rmSync(dataDir, { recursive: true, force: true });
   };
@@ -107,7 +111,7 @@ export async function startBenchService(opts: BenchServiceOptions): Promise<Benc
   for (let i = 0; i < 300; i++) {
     if (child.exitCode !== null) break;
     try {
-      if ((await fetch(`${base}/readyz`)).ok) return { base, dbUrl, twilio, telegram, stop };
+      if ((await fetch(`${base}/readyz`)).ok) return { base, pid: child.pid!, dbUrl, twilio, telegram, stop };
     } catch {}
     await new Promise((r) => setTimeout(r, 200));
   }

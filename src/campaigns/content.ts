@@ -21,6 +21,11 @@ export const contentSchema = z
       .optional(),
     /** JOB_LEADS: only these leads (default: every open lead reaching the campaign's region). */
     leadIds: z.array(z.number().int().positive()).max(50).optional(),
+    /**
+     * One channel for everyone (people without an address on it are left out), or AUTO: a call for
+     * those who cannot read, else Telegram when linked, else SMS.
+     */
+    channel: z.enum(['AUTO', 'SMS', 'TELEGRAM', 'VOICE']).optional(),
     /** JOB_LEADS: at most this many people get each lead (zero-employment households first). */
     perLeadCap: z.number().int().min(1).max(1_000_000).optional(),
   })

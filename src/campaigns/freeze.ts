@@ -9,7 +9,8 @@ import type { Db } from '../db/database.js';
 import { inTransaction, type Sql } from '../db/sql.js';
 import type { CampaignKind } from '../generated/prisma/enums.js';
 import type { Texts } from '../i18n.js';
-import { type Audience, audienceSchema, audienceSql, CHANNEL_FOR, OPTED_OUT, type RegionRef } from './audience.js';
+import { subtreeFilter } from '../staff/scope.js';
+import { type Audience, audienceSchema, audienceSql, channelFor, OPTED_OUT, type RegionRef } from './audience.js';
 import { type Content, contentSchema, textsFor } from './content.js';
 
 export interface FreezeDeps {
@@ -17,6 +18,8 @@ export interface FreezeDeps {
   texts: Texts;
   maxPerDay: number;
   maxPerWeek: number;
+  /** Chunks written at once (default 2: one per core of a small database server). */
+  concurrency?: number;
 }
 
 export interface FreezeStats {
@@ -30,6 +33,8 @@ export interface FreezeStats {
   noMatch: number;
   frozen: number;
   byChannel: Record<string, number>;
+  /** How long the freeze took. */
+  ms: number;
 }
 
 export interface CampaignRow {
@@ -75,20 +80,27 @@ export async function loadCampaign(sql: Sql, id: number, lock = false): Promise<
  * The candidates: everyone the filter selects, with their channel and why they would be left out.
  * Shared by the preview (counts only) and the freeze.
  */
-async function candidatesSql(sql: Sql, c: CampaignRow, deps: Pick<FreezeDeps, 'maxPerDay' | 'maxPerWeek'>, now: Date) {
-  const a = await audienceSql(sql, c.region, c.audience, 6, now);
+async function candidatesSql(
+  sql: Sql,
+  c: CampaignRow,
+  deps: Pick<FreezeDeps, 'maxPerDay' | 'maxPerWeek'>,
+  now: Date,
+  ids?: [number, number],
+) {
+  const a = await audienceSql(sql, c.region, c.audience, ids ? 8 : 6, now);
   const params: unknown[] = [
     c.id,
     new Date(now.getTime() - 86_400_000).toISOString(),
     new Date(now.getTime() - 7 * 86_400_000).toISOString(),
     deps.maxPerDay,
     deps.maxPerWeek,
+    ...(ids ?? []),
     ...a.params,
   ];
   // Campaign messages already received recently (this campaign's own rows do not count: a
   // repeated freeze must find the same people).
   const text = `
-    SELECT w.id AS wid, w.language, h."zeroEmployment" AS zero, ${CHANNEL_FOR} AS ch,
+    SELECT w.id AS wid, w.language, h."zeroEmployment" AS zero, ${channelFor(c.content.channel)} AS ch,
            ${OPTED_OUT} AS opted,
            (COALESCE(rc.day, 0) >= $4 OR COALESCE(rc.week, 0) >= $5) AS capped
       FROM "Worker" w
@@ -98,7 +110,7 @@ async function candidatesSql(sql: Sql, c: CampaignRow, deps: Pick<FreezeDeps, 'm
                   WHERE kind = 'BROADCAST' AND status <> 'CANCELLED' AND "queuedAt" > $3::timestamp(3)
                     AND "campaignId" IS DISTINCT FROM $1
                   GROUP BY "workerId") rc ON rc."workerId" = w.id
-     WHERE ${a.where}`;
+     WHERE ${ids ? 'w.id BETWEEN $6 AND $7 AND ' : ''}${a.where}`;
   return { text, params };
 }
 
@@ -114,7 +126,7 @@ export async function previewCounts(
   c: CampaignRow,
   deps: Pick<FreezeDeps, 'maxPerDay' | 'maxPerWeek'>,
   now = new Date(),
-): Promise<Omit<FreezeStats, 'noMatch' | 'frozen'> & { recipients: number }> {
+): Promise<Omit<FreezeStats, 'noMatch' | 'frozen' | 'ms'> & { recipients: number }> {
   const cand = await candidatesSql(sql, c, deps, now);
   const r = await sql.query<FreezeStats & { recipients: number; by: Record<string, number> | null }>(
     `WITH cand AS MATERIALIZED (${cand.text})
@@ -151,64 +163,109 @@ function bodySql(texts: Record<string, string>, params: unknown[]): { body: stri
   return { body, segments };
 }
 
+/** Worker-id ranges a text or flow campaign is frozen in, written side by side. */
+const FREEZE_CHUNKS = 8;
+
 /**
- * Writes the campaign's rows and marks it RUNNING under a new generation, in one transaction.
- * Returns the counts (also stored on the campaign as stats).
+ * Writes the campaign's rows, then marks it RUNNING under a new generation. The rows go in as
+ * idempotent chunks over worker-id ranges, written `concurrency` at a time (an INSERT runs on one
+ * core; a province of a million rows spends most of its time in index and foreign-key upkeep).
+ * A crash part-way leaves the campaign SCHEDULED with some rows; the retried launch job writes the
+ * rest (ON CONFLICT skips what is there) and only then starts sending. JOB_LEADS is one statement:
+ * its per-lead caps rank people across the whole region.
  */
 export async function freezeCampaign(
   deps: FreezeDeps,
   campaignId: number,
   now = new Date(),
 ): Promise<FreezeStats & { generation: number }> {
-  return inTransaction(deps.db.pool, async (sql) => {
-    const c = await loadCampaign(sql, campaignId, true);
-    if (!c) throw new Error(`campaign ${campaignId} not found`);
-    const cand = await candidatesSql(sql, c, deps, now);
+  const started = Date.now();
+  const pool = deps.db.pool;
+  const c = await loadCampaign(pool, campaignId);
+  if (!c) throw new Error(`campaign ${campaignId} not found`);
+  const counts = await previewCounts(pool, c, deps, now);
+  const ok = `cand.ch IS NOT NULL AND NOT cand.opted AND NOT cand.capped`;
+  let eligible = counts.recipients;
+
+  if (c.kind === 'JOB_LEADS') {
+    const cand = await candidatesSql(pool, c, deps, now);
     const params = [...cand.params];
     const p = (v: unknown) => {
       params.push(v);
       return `$${params.length}`;
     };
-    const ok = `cand.ch IS NOT NULL AND NOT cand.opted AND NOT cand.capped`;
-    let insert: string;
-    if (c.kind === 'JOB_LEADS') {
-      insert = jobLeadsInsert(c, ok, p, now);
-    } else {
-      const texts = await textsFor(sql, deps.texts, c.kind, c.content, c.region, now);
-      const b = texts ? bodySql(texts, params) : { body: `''`, segments: '1' };
-      insert = `INSERT INTO "OutboundMessage" (kind, "campaignId", "workerId", channel, language, body, segments, "queuedAt")
-                SELECT 'BROADCAST', $1, cand.wid, cand.ch::"Channel", cand.language, ${b.body}, ${b.segments}, ${p(now.toISOString())}::timestamp(3)
-                  FROM cand WHERE ${ok}
-                ON CONFLICT ("campaignId", "workerId", channel) DO NOTHING
-                RETURNING channel`;
-    }
-    const r = await sql.query<
-      Omit<FreezeStats, 'frozen' | 'byChannel' | 'noMatch'> & { eligible: number; by: Record<string, number> | null }
-    >(
-      `WITH cand AS MATERIALIZED (${cand.text}),
-            ins AS (${insert})
-       SELECT ${STATS_SELECT},
-              (SELECT count(*) FROM cand WHERE ${ok})::int AS eligible,
-              (SELECT jsonb_object_agg(channel, n) FROM (SELECT channel, count(*)::int AS n FROM ins GROUP BY channel) x) AS by`,
-      params,
+    await pool.query(`WITH cand AS MATERIALIZED (${cand.text}) ${jobLeadsInsert(c, ok, p, now)}`, params);
+  } else {
+    const texts = await textsFor(pool, deps.texts, c.kind, c.content, c.region, now);
+    const col = subtreeFilter(c.region);
+    const range = await pool.query<{ lo: number | null; hi: number | null }>(
+      `SELECT min(id) AS lo, max(id) AS hi FROM "Worker" WHERE "${col.column}" = $1`,
+      [col.value],
     );
-    const row = r.rows[0]!;
+    const { lo, hi } = range.rows[0]!;
+    const chunks: Array<[number, number]> = [];
+    if (lo !== null && hi !== null) {
+      const step = Math.ceil((hi - lo + 1) / FREEZE_CHUNKS);
+      for (let a = lo; a <= hi; a += step) chunks.push([a, Math.min(hi, a + step - 1)]);
+    }
+    const writeChunk = async ([a, b]: [number, number]) => {
+      const cand = await candidatesSql(pool, c, deps, now, [a, b]);
+      const params = [...cand.params];
+      const p = (v: unknown) => {
+        params.push(v);
+        return `$${params.length}`;
+      };
+      const body = texts ? bodySql(texts, params) : { body: `''`, segments: '1' };
+      await pool.query(
+        `INSERT INTO "OutboundMessage" (kind, "campaignId", "workerId", channel, language, body, segments, "queuedAt")
+         SELECT 'BROADCAST', $1, cand.wid, cand.ch::"Channel", cand.language, ${body.body}, ${body.segments}, ${p(now.toISOString())}::timestamp(3)
+           FROM (${cand.text}) cand WHERE ${ok}
+         ON CONFLICT ("campaignId", "workerId", channel) DO NOTHING`,
+        params,
+      );
+    };
+    let next = 0;
+    const lane = async () => {
+      while (next < chunks.length) await writeChunk(chunks[next++]!);
+    };
+    await Promise.all(Array.from({ length: Math.max(1, Math.min(deps.concurrency ?? 2, chunks.length)) }, lane));
+    eligible = counts.recipients;
+  }
+
+  return inTransaction(pool, async (sql) => {
+    const locked = await sql.query<{ status: string }>(`SELECT status FROM "Campaign" WHERE id = $1 FOR UPDATE`, [c.id]);
     // Rows frozen by an earlier attempt of this launch count too (ON CONFLICT skipped them).
     const all = await sql.query<{ channel: string; n: number }>(
       `SELECT channel, count(*)::int AS n FROM "OutboundMessage" WHERE "campaignId" = $1 GROUP BY channel`,
       [c.id],
     );
     const byChannel = Object.fromEntries(all.rows.map((x) => [x.channel, x.n]));
-    const frozen = all.rows.reduce((s, x) => s + x.n, 0);
+    const frozen = all.rows.reduce((sum, x) => sum + x.n, 0);
     const stats: FreezeStats = {
-      audience: row.audience,
-      optedOut: row.optedOut,
-      capped: row.capped,
-      noAddress: row.noAddress,
-      noMatch: c.kind === 'JOB_LEADS' ? Math.max(0, row.eligible - frozen) : 0,
+      audience: counts.audience,
+      optedOut: counts.optedOut,
+      capped: counts.capped,
+      noAddress: counts.noAddress,
+      noMatch: c.kind === 'JOB_LEADS' ? Math.max(0, eligible - frozen) : 0,
       frozen,
       byChannel,
+      ms: Date.now() - started,
     };
+    if (locked.rows[0]?.status !== 'SCHEDULED') {
+      // Cancelled or paused while the rows were written: nothing of it goes out now.
+      if (locked.rows[0]?.status === 'CANCELLED') {
+        await sql.query(
+          `UPDATE "OutboundMessage" SET status = 'CANCELLED', "errorCode" = 'campaign_cancelled' WHERE "campaignId" = $1 AND status = 'QUEUED'`,
+          [c.id],
+        );
+      }
+      const g = await sql.query<{ generation: number }>(
+        `UPDATE "Campaign" SET recipients = $2, stats = stats || $3::jsonb, "launchedAt" = COALESCE("launchedAt", $4::timestamp(3))
+          WHERE id = $1 RETURNING generation`,
+        [c.id, frozen, JSON.stringify({ freeze: stats }), now.toISOString()],
+      );
+      return { ...stats, generation: g.rows[0]!.generation };
+    }
     const g = await sql.query<{ generation: number }>(
       `UPDATE "Campaign"
           SET status = 'RUNNING', "launchedAt" = COALESCE("launchedAt", $2::timestamp(3)), recipients = $3,

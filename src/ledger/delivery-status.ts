@@ -67,27 +67,39 @@ export async function applyDeliveryStatuses(sql: Sql, reports: StatusReport[]): 
     if (!prev || rankOf(r.status) > rankOf(prev.status)) best.set(k, r);
   }
   const rows = [...best.values()];
-  const res = await sql.query<{ channel: Channel; address: string | null; workerId: number | null; errorCode: string | null }>(
-    `UPDATE "OutboundMessage" m
-        SET status = v.status::"MessageStatus",
-            "providerId" = COALESCE(m."providerId", v.sid),
-            "errorCode" = COALESCE(v.err, m."errorCode"),
-            "sentAt" = COALESCE(m."sentAt", now()),
-            "deliveredAt" = CASE WHEN v.status = 'DELIVERED' THEN now() ELSE m."deliveredAt" END,
-            "failedAt" = CASE WHEN v.status = 'FAILED' THEN now() ELSE m."failedAt" END
-       FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::int[]) AS v(id, sid, status, err, rank)
-      WHERE (m.id = v.id OR (v.id IS NULL AND m."providerId" = v.sid)) AND (${RANK}) < v.rank
-      RETURNING m.channel, COALESCE(m."toAddress", (SELECT phone FROM "Worker" w WHERE w.id = m."workerId")) AS address,
-                m."workerId", v.err AS "errorCode"`,
-    [
-      rows.map((r) => r.outboundId?.toString() ?? null),
-      rows.map((r) => r.providerId),
-      rows.map((r) => r.status),
-      rows.map((r) => r.errorCode ?? null),
-      rows.map((r) => rankOf(r.status)),
-    ],
-  );
-  for (const row of res.rows) {
+  // By ledger id when the callback carries it (always, for messages this service sent), else by
+  // the provider's id: two statements, so each uses its own index.
+  const byId = rows.filter((r) => r.outboundId !== undefined);
+  const bySid = rows.filter((r) => r.outboundId === undefined);
+  const changed: Array<{ channel: Channel; address: string | null; workerId: number | null; errorCode: string | null }> = [];
+  for (const [list, match] of [
+    [byId, 'm.id = v.id'],
+    [bySid, 'm."providerId" = v.sid'],
+  ] as const) {
+    if (list.length === 0) continue;
+    const res = await sql.query<(typeof changed)[number]>(
+      `UPDATE "OutboundMessage" m
+          SET status = v.status::"MessageStatus",
+              "providerId" = COALESCE(m."providerId", v.sid),
+              "errorCode" = COALESCE(v.err, m."errorCode"),
+              "sentAt" = COALESCE(m."sentAt", now()),
+              "deliveredAt" = CASE WHEN v.status = 'DELIVERED' THEN now() ELSE m."deliveredAt" END,
+              "failedAt" = CASE WHEN v.status = 'FAILED' THEN now() ELSE m."failedAt" END
+         FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::int[]) AS v(id, sid, status, err, rank)
+        WHERE ${match} AND (${RANK}) < v.rank
+        RETURNING m.channel, COALESCE(m."toAddress", (SELECT phone FROM "Worker" w WHERE w.id = m."workerId")) AS address,
+                  m."workerId", v.err AS "errorCode"`,
+      [
+        list.map((r) => r.outboundId?.toString() ?? null),
+        list.map((r) => r.providerId),
+        list.map((r) => r.status),
+        list.map((r) => r.errorCode ?? null),
+        list.map((r) => rankOf(r.status)),
+      ],
+    );
+    changed.push(...res.rows);
+  }
+  for (const row of changed) {
     if (row.errorCode && OPT_OUT_CODES.has(row.errorCode) && row.address) {
       await recordOptOut(sql, {
         channel: row.channel,
@@ -97,7 +109,7 @@ export async function applyDeliveryStatuses(sql: Sql, reports: StatusReport[]): 
       });
     }
   }
-  return res.rowCount ?? 0;
+  return changed.length;
 }
 
 function rankOf(s: MessageStatus): number {

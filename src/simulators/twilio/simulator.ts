@@ -65,6 +65,11 @@ export interface TwilioSimulatorOptions {
   /** Milliseconds before each status step (one number for all, or one per step; the last repeats). Default 20. */
   statusCallbackDelays?: number | number[];
   statusCallbackMode?: StatusCallbackMode;
+  /**
+   * 'every' status step gets a callback (queued, sent, delivered, as Twilio sends them), or only the
+   * 'final' one (delivered, undelivered, failed): load tests that care about the end state.
+   */
+  statusCallbacks?: 'every' | 'final';
   /** Number that sends for a MessagingServiceSid without From. */
   messagingServiceNumber?: string;
   /** Opt a number out when it texts STOP (and back in on START), as Twilio's default opt-out handling does. Default true. */
@@ -171,6 +176,7 @@ export class TwilioSimulator implements RestBackend {
   private deliveryBase: string | undefined;
   private delays: number[];
   private mode: StatusCallbackMode;
+  private callbacks: 'every' | 'final';
   private readonly messagingServiceNumber: string;
   private readonly autoOptOut: boolean;
 
@@ -197,6 +203,7 @@ export class TwilioSimulator implements RestBackend {
     this.deliveryBase = opts.deliveryBase;
     this.delays = toDelays(opts.statusCallbackDelays ?? 20);
     this.mode = opts.statusCallbackMode ?? 'in-order';
+    this.callbacks = opts.statusCallbacks ?? 'every';
     this.messagingServiceNumber = opts.messagingServiceNumber ?? '+15005550006';
     this.autoOptOut = opts.autoOptOut ?? true;
     bindMethods(this);
@@ -216,7 +223,13 @@ export class TwilioSimulator implements RestBackend {
   configure(
     opts: Pick<
       TwilioSimulatorOptions,
-      'webhookBase' | 'smsWebhookUrl' | 'voiceWebhookUrl' | 'deliveryBase' | 'statusCallbackDelays' | 'statusCallbackMode'
+      | 'webhookBase'
+      | 'smsWebhookUrl'
+      | 'voiceWebhookUrl'
+      | 'deliveryBase'
+      | 'statusCallbackDelays'
+      | 'statusCallbackMode'
+      | 'statusCallbacks'
     >,
   ): void {
     if ('webhookBase' in opts) this.webhookBase = opts.webhookBase;
@@ -225,6 +238,7 @@ export class TwilioSimulator implements RestBackend {
     if ('deliveryBase' in opts) this.deliveryBase = opts.deliveryBase;
     if (opts.statusCallbackDelays !== undefined) this.delays = toDelays(opts.statusCallbackDelays);
     if (opts.statusCallbackMode !== undefined) this.mode = opts.statusCallbackMode;
+    if (opts.statusCallbacks !== undefined) this.callbacks = opts.statusCallbacks;
   }
 
   // ---- records ------------------------------------------------------------------------------
@@ -744,7 +758,7 @@ export class TwilioSimulator implements RestBackend {
       if (this.work.isStopped || !this.messageMap.has(m.sid)) return;
       this.applyStatus(m, steps[Math.min(i, steps.length - 1)]!);
       const step = order[i]!;
-      if (m.statusCallback) {
+      if (m.statusCallback && (this.callbacks === 'every' || i === order.length - 1)) {
         const params: FormFields = {
           AccountSid: m.accountSid,
           ApiVersion: API_VERSION,
