@@ -92,7 +92,7 @@ async function waitFinal(
     if (line !== last) log(line);
     last = line;
     if (delivered + failed >= total) return { at: Date.now(), delivered, failed };
-    await sleep(1000);
+    await sleep(total > 50_000 ? 3000 : 500);
   }
 }
 
@@ -156,6 +156,13 @@ async function main(): Promise<void> {
   });
   const freeze = full.c.stats.freeze!;
   log(`frozen ${freeze.frozen} rows in ${freeze.ms} ms`);
+  if (process.env.BENCH_PROFILE_SECONDS) {
+    // Profiling (NODE_OPTIONS=--cpu-prof): sample the dispatch for a while, then exit cleanly.
+    await sleep(Number(process.env.BENCH_PROFILE_SECONDS) * 1000);
+    await svc.stop();
+    await cleanUp(pool);
+    process.exit(0);
+  }
   const end = await waitFinal(pool, full.c.id, freeze.frozen);
   const dispatchSeconds = (end.at - full.frozenAt) / 1000;
   const perRecipient = new Map<string, number>();

@@ -70,7 +70,9 @@ export async function startBenchService(opts: BenchServiceOptions): Promise<Benc
   const telegram = await startTelegramSimulator();
   const prefix = `bench-${randomBytes(4).toString('hex')}`;
   const dataDir = mkdtempSync(join(tmpdir(), 'outreach-bench-'));
-  const child = spawn(process.execPath, [join(PROJECT_ROOT, 'bin/outreach.js'), opts.role], {
+  // BENCH_NODE_ARGS: flags for the service's node, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
+  const nodeArgs = process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+  const child = spawn(process.execPath, [...nodeArgs, join(PROJECT_ROOT, 'bin/outreach.js'), opts.role], {
     cwd: PROJECT_ROOT,
     stdio: ['ignore', 'ignore', 'inherit'],
     env: {

@@ -152,7 +152,7 @@ export async function dispatchSlice(deps: DispatchDeps, job: Job<DispatchJob>, t
       `SELECT o.id, o."workerId", o.body, o.segments, o.choices, o."claimedAt",
               CASE WHEN o.channel = 'TELEGRAM' THEN w."telegramChatId"::text ELSE w.phone END AS "to"
          FROM "OutboundMessage" o JOIN "Worker" w ON w.id = o."workerId"
-        WHERE o."campaignId" = $1 AND o.channel = $2::"Channel" AND o.id > $3 AND o.id <= $4 AND o.status = 'QUEUED'
+        WHERE o."campaignId" = $1 AND o.status = 'QUEUED' AND o.id > $3 AND o.id <= $4 AND o.channel = $2::"Channel"
         ORDER BY o.id LIMIT $5`,
       [campaignId, channel, after.toString(), job.data.toId, batch],
     );

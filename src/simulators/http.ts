@@ -2,7 +2,15 @@
  * Small HTTP helpers shared by the provider simulators. Plain `node:http`, so a simulator has no
  * framework of its own that could hide a wire-format difference.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import {
+  createServer,
+  Agent as HttpAgent,
+  request as httpRequest,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import type { AddressInfo } from 'node:net';
 
 /** Largest request body a simulator accepts (the providers' limits are lower; this only stops runaways). */
@@ -125,24 +133,46 @@ export interface WebhookResponse {
   error?: string;
 }
 
+/** Pooled keep-alive connections to the service, as a provider's webhook sender keeps them. */
+const agents = {
+  'http:': new HttpAgent({ keepAlive: true, maxSockets: 64 }),
+  'https:': new HttpsAgent({ keepAlive: true, maxSockets: 64 }),
+};
+
 /** Sends one HTTP request to the service, never throwing: failures are part of what a simulator records. */
-export async function deliver(
+export function deliver(
   url: string,
   init: { method: 'GET' | 'POST'; headers: Record<string, string>; body?: string },
 ): Promise<WebhookResponse> {
-  try {
-    const res = await fetch(url, {
-      method: init.method,
-      headers: init.headers,
-      body: init.body,
-      redirect: 'manual',
-      signal: AbortSignal.timeout(WEBHOOK_TIMEOUT_MS),
-    });
-    const body = await res.text();
-    return { status: res.status, contentType: res.headers.get('content-type'), body };
-  } catch (err) {
-    return { status: null, contentType: null, body: '', error: err instanceof Error ? err.message : String(err) };
-  }
+  return new Promise((resolve) => {
+    const u = new URL(url);
+    const send = u.protocol === 'https:' ? httpsRequest : httpRequest;
+    const body = init.body === undefined ? undefined : Buffer.from(init.body);
+    const req = send(
+      u,
+      {
+        method: init.method,
+        headers: { ...init.headers, ...(body ? { 'content-length': String(body.length) } : {}) },
+        agent: agents[u.protocol as keyof typeof agents],
+        timeout: WEBHOOK_TIMEOUT_MS,
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode ?? null,
+            contentType: (res.headers['content-type'] as string | undefined) ?? null,
+            body: Buffer.concat(chunks).toString('utf8'),
+          }),
+        );
+        res.on('error', (err) => resolve({ status: null, contentType: null, body: '', error: err.message }));
+      },
+    );
+    req.on('timeout', () => req.destroy(new Error(`no answer within ${WEBHOOK_TIMEOUT_MS} ms`)));
+    req.on('error', (err) => resolve({ status: null, contentType: null, body: '', error: err.message }));
+    req.end(body);
+  });
 }
 
 /** Resolves after `ms` milliseconds (at once for 0). */

@@ -8,6 +8,7 @@
  * RequestClient subclass that swaps the origin of `uri` redirects *all* API calls while the
  * client's own auth, form encoding and error handling (RestException) stay exactly as in production.
  */
+import http from 'node:http';
 import twilio from 'twilio';
 import type RequestClient from 'twilio/lib/base/RequestClient.js';
 import type TwilioResponse from 'twilio/lib/http/response.js';
@@ -20,6 +21,12 @@ export class BaseUrlRequestClient extends twilio.RequestClient {
     super(opts);
     this.base = new URL(baseUrl);
     if (this.base.search || this.base.hash) throw new Error(`base URL must not have a query or fragment: ${baseUrl}`);
+    // The client keeps connections alive only for https; a plain-http base (a gateway on the
+    // private network, the simulator) gets the same pooled keep-alive connections.
+    (this as unknown as { axios: { defaults: { httpAgent: unknown } } }).axios.defaults.httpAgent = new http.Agent({
+      keepAlive: true,
+      maxSockets: 100,
+    });
   }
 
   /** The URL a request for `uri` goes to: Twilio hosts are replaced by the base URL (its path is kept as a prefix). */
