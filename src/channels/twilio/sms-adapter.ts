@@ -1,5 +1,5 @@
 /** Sends SMS through Twilio's Messages API (or a Twilio-compatible endpoint). */
-import type twilio from 'twilio';
+import twilio from 'twilio';
 import type { ChannelAdapter, OutboundSend, SendResult } from '../types.js';
 import { toSendError } from './send-errors.js';
 import { smsSegments, smsText } from './sms-text.js';
@@ -19,14 +19,23 @@ export function createTwilioSmsAdapter(opts: TwilioSmsOptions): ChannelAdapter {
     async send(msg: OutboundSend): Promise<SendResult> {
       const body = smsText(msg);
       try {
-        const m = await opts.client.messages.create({
-          to: msg.to,
-          body,
-          // The ledger id rides in the callback URL, so a report that beats our own write still finds its row.
-          statusCallback: `${opts.statusCallback}?m=${msg.messageId}`,
-          ...(opts.messagingServiceSid ? { messagingServiceSid: opts.messagingServiceSid } : { from: opts.from }),
+        // The client's own request path (auth, form encoding, keep-alive, errors as RestException)
+        // without building a MessageInstance: parsing its three RFC 2822 dates cost more CPU than
+        // the rest of a campaign send together.
+        const res = await opts.client.request({
+          method: 'post',
+          uri: `https://api.twilio.com/2010-04-01/Accounts/${opts.client.accountSid}/Messages.json`,
+          data: {
+            To: msg.to,
+            Body: body,
+            // The ledger id rides in the callback URL, so a report that beats our own write still finds its row.
+            StatusCallback: `${opts.statusCallback}?m=${msg.messageId}`,
+            ...(opts.messagingServiceSid ? { MessagingServiceSid: opts.messagingServiceSid } : { From: opts.from }),
+          },
         });
-        const providerSegments = Number(m.numSegments);
+        if (res.statusCode < 200 || res.statusCode >= 300) throw new twilio.RestException(res);
+        const m = (typeof res.body === 'string' ? JSON.parse(res.body) : res.body) as { sid: string; num_segments?: string };
+        const providerSegments = Number(m.num_segments);
         return {
           providerId: m.sid,
           segments: Number.isFinite(providerSegments) && providerSegments > 0 ? providerSegments : smsSegments(body),
