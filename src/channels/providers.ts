@@ -26,6 +26,8 @@ export interface TwilioSettings {
   client: twilio.Twilio;
   accountSid: string;
   authToken: string;
+  /** TWILIO_API_BASE or the simulator's URL; unset for Twilio itself. */
+  apiBase?: string;
   from?: string;
   messagingServiceSid?: string;
 }
@@ -109,6 +111,7 @@ export async function createProviders(config: Config, serveWebhooks: boolean): P
         client: twilioClient(config.TWILIO_ACCOUNT_SID!, config.TWILIO_AUTH_TOKEN!, config.TWILIO_API_BASE),
         accountSid: config.TWILIO_ACCOUNT_SID!,
         authToken: config.TWILIO_AUTH_TOKEN!,
+        apiBase: config.TWILIO_API_BASE,
         from: config.TWILIO_FROM,
         messagingServiceSid: config.TWILIO_MESSAGING_SERVICE_SID,
       }
@@ -116,6 +119,7 @@ export async function createProviders(config: Config, serveWebhooks: boolean): P
         client: twilioClient(info!.twilio.accountSid, info!.twilio.authToken, info!.twilio.url),
         accountSid: info!.twilio.accountSid,
         authToken: info!.twilio.authToken,
+        apiBase: info!.twilio.url,
         from: config.TWILIO_FROM ?? SIMULATED_FROM,
       };
   const tgToken = realTelegram ? config.TELEGRAM_BOT_TOKEN! : info!.telegram.token;
@@ -133,6 +137,9 @@ export async function createProviders(config: Config, serveWebhooks: boolean): P
     adapters: {
       SMS: createTwilioSmsAdapter({
         client: tw.client,
+        accountSid: tw.accountSid,
+        authToken: tw.authToken,
+        apiBase: tw.apiBase,
         from: tw.from,
         messagingServiceSid: tw.messagingServiceSid,
         statusCallback: `${config.PUBLIC_BASE_URL}/webhooks/twilio/status`,

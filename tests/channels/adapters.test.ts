@@ -48,6 +48,9 @@ describe('Twilio SMS adapter', () => {
     sim = await startTwilioSimulator({ statusCallbackDelays: 5 });
     sms = createTwilioSmsAdapter({
       client: twilioClientFor(sim.url, sim.accountSid, sim.authToken),
+      accountSid: sim.accountSid,
+      authToken: sim.authToken,
+      apiBase: sim.url,
       from: '+8610690000001',
       statusCallback: 'http://127.0.0.1:9/webhooks/twilio/status',
     });
@@ -84,6 +87,9 @@ describe('Twilio SMS adapter', () => {
   it('a refused connection is retryable', async () => {
     const dead = createTwilioSmsAdapter({
       client: twilioClientFor('http://127.0.0.1:9', sim.accountSid, sim.authToken),
+      accountSid: sim.accountSid,
+      authToken: sim.authToken,
+      apiBase: 'http://127.0.0.1:9',
       from: '+8610690000001',
       statusCallback: 'http://127.0.0.1:9/x',
     });
