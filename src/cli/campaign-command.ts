@@ -5,6 +5,7 @@
  * an API token: --token or OUTREACH_TOKEN (`outreach token create` issues one).
  */
 import { type Command, InvalidArgumentError } from 'commander';
+import type { Progress } from '../campaigns/control.js';
 import { cliConfig } from './context.js';
 
 interface ClientOpts {
@@ -29,21 +30,6 @@ function client(opts: ClientOpts) {
     if (!res.ok) throw new Error(`${res.status} ${json.message ?? res.statusText}`);
     return json;
   };
-}
-
-interface Progress {
-  id: number;
-  status: string;
-  recipients: number;
-  queued: number;
-  sent: number;
-  delivered: number;
-  failed: number;
-  cancelled: number;
-  replied: number;
-  percent: number;
-  ratePerSecond: number;
-  etaSeconds: number | null;
 }
 
 const FINAL = new Set(['COMPLETED', 'CANCELLED']);
