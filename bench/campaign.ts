@@ -174,11 +174,15 @@ async function main(): Promise<void> {
   const duplicates = [...perRecipient.values()].reduce((s, n) => s + Math.max(0, n - 1), 0);
   const missing = expected.rows.filter((r) => !perRecipient.has(r.phone)).length;
   const serviceRss = peakRssMb(svc.pid);
+  log(
+    `dispatch: ${freeze.frozen} in ${dispatchSeconds.toFixed(1)} s (${Math.round(freeze.frozen / dispatchSeconds)}/s), duplicates ${duplicates}, missing ${missing}`,
+  );
   await svc.stop();
 
   // ---- 2. raw BullMQ on the same Redis ----
   log('raw BullMQ: addBulk and drain');
   const raw = await rawBullmq();
+  log(`raw BullMQ: ${raw} jobs/s`);
 
   // ---- 3. a limited run: one township at LIMITED_RATE messages/s ----
   svc = await startBenchService({

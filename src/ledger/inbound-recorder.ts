@@ -30,7 +30,11 @@ export interface RecorderOptions {
   enqueue: EnqueueInbound;
   logger: Logger;
   maxBatch?: number;
-  /** Concurrent INSERTs; keep below the pool size so other work still gets connections. */
+  /**
+   * Concurrent INSERTs (default 1). One at a time keeps ledger ids in arrival order, and a
+   * person's messages are handled in id order: two in flight could number a later STOP before an
+   * earlier START. Batches still grow with load, so one in flight keeps up.
+   */
   maxInFlight?: number;
 }
 
@@ -93,7 +97,7 @@ export function createInboundRecorder(opts: RecorderOptions): InboundRecorder {
   const group = createGroupCommit<InboundEnvelope, RecordResult>({
     flush,
     maxBatch: opts.maxBatch ?? 200,
-    maxInFlight: opts.maxInFlight ?? 3,
+    maxInFlight: opts.maxInFlight ?? 1,
   });
   return { record: (msg) => group.submit(msg) };
 }
