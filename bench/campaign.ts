@@ -155,7 +155,15 @@ async function main(): Promise<void> {
     content: { text, channel: 'SMS' },
   });
   const freeze = full.c.stats.freeze!;
-  log(`frozen ${freeze.frozen} rows in ${freeze.ms} ms`);
+  log(`frozen ${freeze.frozen} rows in ${freeze.ms} ms (${Math.round(freeze.frozen / (freeze.ms / 1000))} rows/s)`);
+  if (process.env.BENCH_FREEZE_ONLY) {
+    // The freeze alone: the campaign is cancelled and removed again.
+    await api(svc.base, token, 'POST', `/campaigns/${full.c.id}/cancel`);
+    await svc.stop();
+    await cleanUp(pool);
+    console.log(JSON.stringify({ recipients: freeze.frozen, freeze_ms: freeze.ms, freeze_rows_per_s: Math.round(freeze.frozen / (freeze.ms / 1000)) }));
+    process.exit(0);
+  }
   if (process.env.BENCH_PROFILE_SECONDS) {
     // Profiling (NODE_OPTIONS=--cpu-prof): sample the dispatch for a while, then exit cleanly.
     await sleep(Number(process.env.BENCH_PROFILE_SECONDS) * 1000);

@@ -20,6 +20,7 @@ import { FinalSendError, OptedOutSendError, RateLimitedSendError } from '../chan
 import type { ChannelAdapter, OutboundSend, SendResult } from '../channels/types.js';
 import type { Config } from '../config.js';
 import type { Db } from '../db/database.js';
+import { retryOnDeadlock } from '../db/sql.js';
 import { startConversation } from '../flows/check-in.js';
 import type { FlowState } from '../flows/types.js';
 import type { CampaignKind, Channel } from '../generated/prisma/enums.js';
@@ -316,9 +317,11 @@ async function sendAll(
 
 async function writeOutcomes(deps: DispatchDeps, channel: SendChannel, out: Outcomes, cancelled: string[]): Promise<void> {
   const sql = deps.db.pool;
+  // Each write is one idempotent statement, repeated if it meets a callback batch in a deadlock.
+  const write = (text: string, values: unknown[]) => retryOnDeadlock(() => sql.query(text, values));
   if (out.sent.length) {
     // A status callback may already have moved the row on; the provider id is written either way.
-    await sql.query(
+    await write(
       `UPDATE "OutboundMessage" m
           SET "providerId" = v.sid, segments = v.seg, "sentAt" = COALESCE(m."sentAt", now()),
               status = CASE WHEN m.status = 'QUEUED' THEN 'SENT'::"MessageStatus" ELSE m.status END
@@ -332,7 +335,7 @@ async function writeOutcomes(deps: DispatchDeps, channel: SendChannel, out: Outc
     out.failed.push({ id: o.id, code: o.code });
   }
   if (out.failed.length) {
-    await sql.query(
+    await write(
       `UPDATE "OutboundMessage" m SET status = 'FAILED', "errorCode" = v.code, "failedAt" = now()
          FROM unnest($1::bigint[], $2::text[]) AS v(id, code)
         WHERE m.id = v.id AND m.status = 'QUEUED'`,
@@ -340,13 +343,13 @@ async function writeOutcomes(deps: DispatchDeps, channel: SendChannel, out: Outc
     );
   }
   if (cancelled.length) {
-    await sql.query(
+    await write(
       `UPDATE "OutboundMessage" SET status = 'CANCELLED', "errorCode" = 'opted_out' WHERE id = ANY($1::bigint[]) AND status = 'QUEUED'`,
       [cancelled],
     );
   }
   if (out.released.length) {
-    await sql.query(`UPDATE "OutboundMessage" SET "claimedAt" = NULL WHERE id = ANY($1::bigint[]) AND status = 'QUEUED'`, [
+    await write(`UPDATE "OutboundMessage" SET "claimedAt" = NULL WHERE id = ANY($1::bigint[]) AND status = 'QUEUED'`, [
       out.released,
     ]);
   }

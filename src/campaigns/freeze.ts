@@ -97,20 +97,20 @@ async function candidatesSql(
     ...(ids ?? []),
     ...a.params,
   ];
-  // Campaign messages already received recently, looked up per candidate through the
-  // (workerId, queuedAt) index: the cost follows the audience, not the week's message volume.
-  // This campaign's own rows do not count: a repeated freeze must find the same people.
+  // Campaign messages already received recently, counted in one pass (a chunk counts only its
+  // own workers' messages, so the chunks together read the week's messages once). This
+  // campaign's own rows do not count: a repeated freeze must find the same people.
   const text = `
     SELECT w.id AS wid, w.language, h."zeroEmployment" AS zero, ${channelFor(c.content.channel)} AS ch,
            ${OPTED_OUT} AS opted,
            (COALESCE(rc.day, 0) >= $4 OR COALESCE(rc.week, 0) >= $5) AS capped
       FROM "Worker" w
       JOIN "Household" h ON h.id = w."householdId"
-      LEFT JOIN LATERAL (
-        SELECT count(*) FILTER (WHERE r."queuedAt" > $2::timestamp(3)) AS day, count(*) AS week
-          FROM "OutboundMessage" r
-         WHERE r."workerId" = w.id AND r."queuedAt" > $3::timestamp(3)
-           AND r.kind = 'BROADCAST' AND r.status <> 'CANCELLED' AND r."campaignId" IS DISTINCT FROM $1) rc ON true
+      LEFT JOIN (SELECT "workerId", count(*) FILTER (WHERE "queuedAt" > $2::timestamp(3)) AS day, count(*) AS week
+                   FROM "OutboundMessage"
+                  WHERE kind = 'BROADCAST' AND status <> 'CANCELLED' AND "queuedAt" > $3::timestamp(3)
+                    AND "campaignId" IS DISTINCT FROM $1 ${ids ? 'AND "workerId" BETWEEN $6 AND $7' : ''}
+                  GROUP BY "workerId") rc ON rc."workerId" = w.id
      WHERE ${ids ? 'w.id BETWEEN $6 AND $7 AND ' : ''}${a.where}`;
   return { text, params };
 }

@@ -24,3 +24,21 @@ export async function inTransaction<T>(pool: pg.Pool, fn: (sql: pg.PoolClient) =
     client.release();
   }
 }
+
+/**
+ * Runs a single-statement write again when PostgreSQL aborted it to break a deadlock (40P01).
+ * Batch UPDATEs from two writers (a dispatch batch marking rows SENT, a batch of delivery
+ * callbacks marking some of the same rows DELIVERED) can meet their rows in different orders;
+ * the statement is idempotent, so repeating it is safe. Only for statements run outside a
+ * transaction: inside one, the whole transaction is aborted.
+ */
+export async function retryOnDeadlock<T>(fn: () => Promise<T>, attempts = 5): Promise<T> {
+  for (let i = 1; ; i++) {
+    try {
+      return await fn();
+    } catch (err) {
+      if ((err as { code?: string }).code !== '40P01' || i >= attempts) throw err;
+      await new Promise((r) => setTimeout(r, 5 * i + Math.random() * 20));
+    }
+  }
+}
