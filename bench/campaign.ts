@@ -161,7 +161,13 @@ async function main(): Promise<void> {
     await api(svc.base, token, 'POST', `/campaigns/${full.c.id}/cancel`);
     await svc.stop();
     await cleanUp(pool);
-    console.log(JSON.stringify({ recipients: freeze.frozen, freeze_ms: freeze.ms, freeze_rows_per_s: Math.round(freeze.frozen / (freeze.ms / 1000)) }));
+    console.log(
+      JSON.stringify({
+        recipients: freeze.frozen,
+        freeze_ms: freeze.ms,
+        freeze_rows_per_s: Math.round(freeze.frozen / (freeze.ms / 1000)),
+      }),
+    );
     process.exit(0);
   }
   if (process.env.BENCH_PROFILE_SECONDS) {
