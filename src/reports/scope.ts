@@ -9,21 +9,16 @@
  */
 import type { Sql } from '../db/sql.js';
 import type { RegionLevel } from '../generated/prisma/enums.js';
+import { REGION_COLUMN, type RegionColumn } from '../staff/scope.js';
 
 export type { RegionLevel };
 
 export const LEVELS: readonly RegionLevel[] = ['PROVINCE', 'CITY', 'COUNTY', 'TOWNSHIP', 'VILLAGE'];
 
 /** Column of the region chain on Household, Worker (and ZeroEmploymentSpell, without cityId). */
-export type RegionColumn = 'provinceId' | 'cityId' | 'countyId' | 'townshipId' | 'villageId';
+export type { RegionColumn };
 
-const COLUMN: Record<RegionLevel, RegionColumn> = {
-  PROVINCE: 'provinceId',
-  CITY: 'cityId',
-  COUNTY: 'countyId',
-  TOWNSHIP: 'townshipId',
-  VILLAGE: 'villageId',
-};
+const COLUMN = REGION_COLUMN;
 
 /** Length of a code stored at each level. */
 const CODE_LENGTH: Record<RegionLevel, number> = { PROVINCE: 2, CITY: 4, COUNTY: 6, TOWNSHIP: 9, VILLAGE: 12 };
