@@ -287,11 +287,9 @@ async function sendAll(
         out.released.push(r.id);
         continue;
       }
-      for (;;) {
-        const wait = await deps.limiter.take(deps.buckets(channel, r.to!, r.segments));
-        if (wait <= 0) break;
-        await sleep(wait);
-      }
+      // Each lane sleeps until its own reserved slot: the channel's rate holds without bunching.
+      const slot = await deps.limiter.reserve(deps.buckets(channel, r.to!, r.segments));
+      if (slot.waitMs > 0) await sleep(slot.waitMs);
       try {
         out.sent.push({ id: r.id, res: await adapter.send(message(r)) });
       } catch (err) {

@@ -33,6 +33,9 @@ async function callsInProgress(deps: DeliverDeps): Promise<number> {
   return r.rows[0]?.n ?? 0;
 }
 
+/** The longest a send job sleeps for its rate-limit slot; beyond it the job is delayed instead. */
+const MAX_SLOT_WAIT_MS = 5000;
+
 export type DeliverOutcome = 'sent' | 'already-sent' | 'missing' | 'failed' | 'skipped-opted-out';
 
 async function fail(deps: DeliverDeps, id: bigint, errorCode: string): Promise<void> {
@@ -73,15 +76,19 @@ export async function deliver(
   const adapter = deps.adapters[row.channel];
   if (!adapter) throw new Error(`no adapter for channel ${row.channel}`);
 
-  const wait =
-    row.channel === 'VOICE'
-      ? (await callsInProgress(deps)) >= deps.maxCallsInProgress
-        ? 2000
-        : 0
-      : await deps.limiter.take(deps.buckets(row.channel, to, row.segments));
-  if (wait > 0) {
-    await job.moveToDelayed(Date.now() + wait, token);
-    throw new DelayedError();
+  if (row.channel === 'VOICE') {
+    if ((await callsInProgress(deps)) >= deps.maxCallsInProgress) {
+      await job.moveToDelayed(Date.now() + 2000, token);
+      throw new DelayedError();
+    }
+  } else {
+    // A slot a few seconds off is slept for here; a later one waits as a delayed job, unreserved.
+    const slot = await deps.limiter.reserve(deps.buckets(row.channel, to, row.segments), MAX_SLOT_WAIT_MS);
+    if (!slot.reserved) {
+      await job.moveToDelayed(Date.now() + slot.waitMs, token);
+      throw new DelayedError();
+    }
+    if (slot.waitMs > 0) await new Promise((r) => setTimeout(r, slot.waitMs));
   }
 
   await deps.db.pool.query(`UPDATE "OutboundMessage" SET attempts = attempts + 1 WHERE id = $1`, [id.toString()]);

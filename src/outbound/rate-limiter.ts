@@ -1,10 +1,15 @@
 /**
  * Rate limits shared by every process, kept in Redis: a generic cell rate algorithm (GCRA) per
- * bucket. One call checks several buckets at once (Telegram: all chats, and this chat) and takes
- * from all of them or none. A cost > 1 lets an SMS of 3 segments count 3.
+ * bucket that hands out send slots. One call reserves a slot in several buckets at once (Telegram:
+ * all chats, and this chat) and answers how long to wait until it; the caller sleeps that long
+ * and sends. A cost > 1 lets an SMS of 3 segments count 3.
  *
- * BullMQ's own limiter counts jobs, not segments, and cannot limit per chat; this one answers
- * "wait N ms", and the send worker delays the job by that much.
+ * Reserving a future slot, rather than answering "not yet, try again", is what keeps a limited
+ * run at its rate: dozens of senders each sleep until their own slot, so none loses its turn to
+ * another waking at the same moment (a try-again limiter averaged 166/s against 200), and no two
+ * get the same slot (nothing bunched: no one-second window goes over the rate).
+ *
+ * BullMQ's own limiter counts jobs, not segments, and cannot limit per chat.
  */
 import type { Redis } from 'ioredis';
 
@@ -18,46 +23,69 @@ export interface Bucket {
   cost: number;
 }
 
-// Returns 0 when taken, else the milliseconds to wait. Time from Redis so all processes agree.
+/** A reserved slot (send after `waitMs`), or none because it lies further off than allowed. */
+export type Reservation = { reserved: true; waitMs: number } | { reserved: false; waitMs: number };
+
+// KEYS: buckets. ARGV[1]: the furthest wait accepted (ms, -1 = any); then per bucket its emission
+// interval, tolerance and cost. Time comes from Redis so all processes agree. The slot is the
+// earliest moment every bucket allows; each bucket's theoretical arrival time then moves past it.
 const SCRIPT = `
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + tonumber(t[2]) / 1000
-local wait = 0
+local maxWait = tonumber(ARGV[1])
+local at = now
 local tats = {}
 for i, key in ipairs(KEYS) do
-  local interval = tonumber(ARGV[i * 3 - 2])
-  local tolerance = tonumber(ARGV[i * 3 - 1])
-  local cost = tonumber(ARGV[i * 3])
+  local interval = tonumber(ARGV[i * 3 - 1])
+  local tolerance = tonumber(ARGV[i * 3])
+  local cost = tonumber(ARGV[i * 3 + 1])
   local tat = tonumber(redis.call('GET', key) or now)
   if tat < now then tat = now end
-  local newTat = tat + interval * cost
-  local allowAt = newTat - tolerance - interval
-  if allowAt > now and allowAt - now > wait then wait = allowAt - now end
-  tats[i] = newTat
+  tats[i] = tat
+  local earliest = tat + interval * (cost - 1) - tolerance
+  if earliest > at then at = earliest end
 end
-if wait > 0 then return math.ceil(wait) end
+local wait = math.ceil(at - now)
+if maxWait >= 0 and wait > maxWait then return {0, wait} end
 for i, key in ipairs(KEYS) do
-  redis.call('SET', key, tostring(tats[i]), 'PX', math.ceil(tats[i] - now) + 1000)
+  local interval = tonumber(ARGV[i * 3 - 1])
+  local cost = tonumber(ARGV[i * 3 + 1])
+  -- The bucket that set the slot moves past it. Another that would allow it sooner counts the
+  -- units at once rather than jumping to the slot: one busy chat, waiting a second for its own
+  -- bucket, must not hold back the bot's other chats.
+  local newTat = tats[i] + interval * cost
+  redis.call('SET', key, tostring(newTat), 'PX', math.ceil(newTat - now) + 1000)
 end
-return 0`;
+return {1, wait}`;
 
 export interface RateLimiter {
-  /** Takes `cost` from every bucket, or returns how long to wait before trying again. */
-  take(buckets: Bucket[]): Promise<number>;
+  /**
+   * Reserves `cost` in every bucket at the earliest moment all of them allow, unless that is more
+   * than `maxWaitMs` away (then nothing is taken). The caller must send once `waitMs` has passed:
+   * the slot is spent either way.
+   */
+  reserve(buckets: Bucket[], maxWaitMs?: number): Promise<Reservation>;
 }
 
 export function createRateLimiter(redis: Redis, prefix: string): RateLimiter {
   return {
-    async take(buckets) {
+    async reserve(buckets, maxWaitMs = Number.POSITIVE_INFINITY) {
       const active = buckets.filter((b) => b.ratePerSecond > 0 && Number.isFinite(b.ratePerSecond));
-      if (active.length === 0) return 0;
+      if (active.length === 0) return { reserved: true, waitMs: 0 };
       const args = active.flatMap((b) => {
         const interval = 1000 / b.ratePerSecond;
         // A cost above the burst could never fit; let such a message through as one burst.
         return [interval, interval * (Math.max(b.burst, b.cost) - 1), b.cost];
       });
-      const wait = (await redis.eval(SCRIPT, active.length, ...active.map((b) => `${prefix}:${b.key}`), ...args)) as number;
-      return Number(wait);
+      const limit = Number.isFinite(maxWaitMs) ? Math.max(0, Math.floor(maxWaitMs)) : -1;
+      const [ok, wait] = (await redis.eval(
+        SCRIPT,
+        active.length,
+        ...active.map((b) => `${prefix}:${b.key}`),
+        limit,
+        ...args,
+      )) as [number, number];
+      return { reserved: ok === 1, waitMs: Math.max(0, Number(wait)) };
     },
   };
 }
