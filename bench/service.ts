@@ -30,6 +30,8 @@ export interface BenchService {
   base: string;
   /** The service process (for its memory high-water mark). */
   pid: number;
+  /** The extra worker processes. */
+  workerPids: number[];
   dbUrl: string;
   twilio: TwilioSimulator;
   telegram: TelegramSimulator;
@@ -53,6 +55,8 @@ export interface BenchServiceOptions {
   seed?: (dbUrl: string) => Promise<void>;
   /** Run on this existing database (kept on stop) instead of a fresh one. */
   databaseUrl?: string;
+  /** More worker processes (`outreach worker`) beside the service, sharing its database and Redis. */
+  extraWorkers?: number;
 }
 
 export async function startBenchService(opts: BenchServiceOptions): Promise<BenchService> {
@@ -72,32 +76,37 @@ export async function startBenchService(opts: BenchServiceOptions): Promise<Benc
   const dataDir = mkdtempSync(join(tmpdir(), 'outreach-bench-'));
   // BENCH_NODE_ARGS: flags for the service's node, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
   const nodeArgs = process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
-  const child = spawn(process.execPath, [...nodeArgs, join(PROJECT_ROOT, 'bin/outreach.js'), opts.role], {
-    cwd: PROJECT_ROOT,
-    stdio: ['ignore', 'ignore', 'inherit'],
-    env: {
-      ...process.env,
-      PORT: String(port),
-      DATA_DIR: dataDir,
-      DATABASE_URL: dbUrl,
-      REDIS_URL,
-      REDIS_PREFIX: prefix,
-      LOG_LEVEL: 'warn',
-      PUBLIC_BASE_URL: base,
-      TWILIO_ACCOUNT_SID: twilio.accountSid,
-      TWILIO_AUTH_TOKEN: twilio.authToken,
-      TWILIO_FROM: SERVICE_NUMBER,
-      TWILIO_API_BASE: twilio.url,
-      TELEGRAM_BOT_TOKEN: telegram.token,
-      TELEGRAM_API_ROOT: telegram.url,
-      ...opts.env,
-    },
-  });
+  const env = {
+    ...process.env,
+    PORT: String(port),
+    DATA_DIR: dataDir,
+    DATABASE_URL: dbUrl,
+    REDIS_URL,
+    REDIS_PREFIX: prefix,
+    LOG_LEVEL: 'warn',
+    PUBLIC_BASE_URL: base,
+    TWILIO_ACCOUNT_SID: twilio.accountSid,
+    TWILIO_AUTH_TOKEN: twilio.authToken,
+    TWILIO_FROM: SERVICE_NUMBER,
+    TWILIO_API_BASE: twilio.url,
+    TELEGRAM_BOT_TOKEN: telegram.token,
+    TELEGRAM_API_ROOT: telegram.url,
+    ...opts.env,
+  };
+  const run = (role: string) =>
+    spawn(process.execPath, [...nodeArgs, join(PROJECT_ROOT, 'bin/outreach.js'), role], {
+      cwd: PROJECT_ROOT,
+      stdio: ['ignore', 'ignore', 'inherit'],
+      env,
+    });
+  const child = run(opts.role);
+  const workers = Array.from({ length: opts.extraWorkers ?? 0 }, () => run('worker'));
 
   const stop = async () => {
-    if (child.exitCode === null) {
-      child.kill('SIGTERM');
-      await new Promise((r) => child.once('exit', r));
+    for (const p of [...workers, child]) {
+      if (p.exitCode !== null) continue;
+      p.kill('SIGTERM');
+      await new Promise((r) => p.once('exit', r));
     }
     await twilio.close();
     await telegram.close();
@@ -113,7 +122,9 @@ export async function startBenchService(opts: BenchServiceOptions): Promise<Benc
   for (let i = 0; i < 300; i++) {
     if (child.exitCode !== null) break;
     try {
-      if ((await fetch(`${base}/readyz`)).ok) return { base, pid: child.pid!, dbUrl, twilio, telegram, stop };
+      if ((await fetch(`${base}/readyz`)).ok) {
+        return { base, pid: child.pid!, workerPids: workers.map((w) => w.pid!), dbUrl, twilio, telegram, stop };
+      }
     } catch {}
     await new Promise((r) => setTimeout(r, 200));
   }

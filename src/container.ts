@@ -11,6 +11,7 @@ import { createTexts, type Texts } from './i18n.js';
 import { createInboundRecorder, type InboundRecorder } from './ledger/inbound-recorder.js';
 import { createLogger, type Logger } from './logging.js';
 import { createRateLimiter, type RateLimiter } from './outbound/rate-limiter.js';
+import { createSendRecords, type SendRecords } from './outbound/records.js';
 import { closeQueues, createQueues, type Queues } from './queues/queues.js';
 import { producerConnection, type RedisTarget, workerConnection } from './redis/connections.js';
 import { startEmbeddedRedis } from './redis/embedded-redis.js';
@@ -30,6 +31,8 @@ export interface Container {
   texts: Texts;
   providers: Providers;
   limiter: RateLimiter;
+  /** Claims and outcomes of provider calls, group-committed for every send in this process. */
+  sendRecords: SendRecords;
   recorder: InboundRecorder;
   /** A new blocking connection for a BullMQ Worker. */
   workerConnection(): Redis;
@@ -112,6 +115,7 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
       texts: await createTexts(),
       providers,
       limiter: createRateLimiter(limiterRedis, `${config.REDIS_PREFIX}:{ratelimit}`),
+      sendRecords: createSendRecords(db.pool),
       recorder,
       workerConnection() {
         const c = workerConnection(redisTarget);

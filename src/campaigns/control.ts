@@ -254,7 +254,10 @@ export async function resumeCampaign(deps: CampaignDeps, staff: Staff, id: numbe
   return c;
 }
 
-/** Nothing more goes out: rows not yet handed to a provider are CANCELLED; a recurrence ends. */
+/**
+ * Nothing more goes out: messages not yet handed to a provider are CANCELLED (people whose message
+ * was never written count as cancelled in the progress); a recurrence ends.
+ */
 export async function cancelCampaign(deps: CampaignDeps, staff: Staff, id: number): Promise<CampaignView> {
   const c = await transition(
     deps,
@@ -309,6 +312,11 @@ export async function campaignProgress(
     [id],
   );
   const by = Object.fromEntries(r.rows.map((x) => [x.status, x.n])) as Record<string, number>;
+  // People of the frozen slices whose message is not written yet: waiting, or never to go.
+  const written = r.rows.reduce((s, x) => s + x.n, 0);
+  const unwritten = Math.max(0, c.recipients - written);
+  if (c.status === 'CANCELLED') by.CANCELLED = (by.CANCELLED ?? 0) + unwritten;
+  else by.QUEUED = (by.QUEUED ?? 0) + unwritten;
   const recent = r.rows.reduce((s, x) => s + x.recent, 0);
   const replied = c.launchedAt
     ? (

@@ -1,15 +1,14 @@
 /**
- * Freezing a campaign's recipients at launch: one INSERT … SELECT writes a QUEUED OutboundMessage
- * row per person and channel (unique per campaign, person and channel), with its text, in the same
- * transaction that marks the campaign RUNNING. From then on the ledger, not the audience filter,
- * says who gets the campaign: a crash, a retry or a second launch job freezes nobody twice.
+ * Freezing a campaign's recipients at launch: one INSERT … SELECT writes them as slices
+ * (CampaignSlice: up to SLICE_SIZE people of one channel in worker-id order), then the campaign is
+ * marked RUNNING with its text per language. From then on the ledger, not the audience filter,
+ * says who gets the campaign: a crash, a retry or a second launch job freezes nobody twice. Each
+ * person's OutboundMessage row is written only when their batch is sent (src/campaigns/dispatch.ts).
  */
-import { smsSegments, smsText } from '../channels/twilio/sms-text.js';
 import type { Db } from '../db/database.js';
 import { inTransaction, type Sql } from '../db/sql.js';
 import type { CampaignKind } from '../generated/prisma/enums.js';
 import type { Texts } from '../i18n.js';
-import { subtreeFilter } from '../staff/scope.js';
 import { type Audience, audienceSchema, audienceSql, channelFor, OPTED_OUT, type RegionRef } from './audience.js';
 import { type Content, contentSchema, textsFor } from './content.js';
 
@@ -18,8 +17,6 @@ export interface FreezeDeps {
   texts: Texts;
   maxPerDay: number;
   maxPerWeek: number;
-  /** Chunks written at once (default 2: one per core of a small database server). */
-  concurrency?: number;
 }
 
 export interface FreezeStats {
@@ -76,42 +73,48 @@ export async function loadCampaign(sql: Sql, id: number, lock = false): Promise<
   };
 }
 
+/** People per slice: one dispatch job's worth (DISPATCH_BATCH_SIZE-sized batches within it). */
+export const SLICE_SIZE = 2000;
+
 /**
  * The candidates: everyone the filter selects, with their channel and why they would be left out.
  * Shared by the preview (counts only) and the freeze.
+ *
+ * The frequency cap counts the campaigns launched in the last day and week that include the
+ * person: from their frozen slices, or, for a campaign frozen as messages (before slices) or
+ * cancelled part-way, from the messages it actually queued. This campaign does not count, so a
+ * repeated freeze finds the same people.
  */
-async function candidatesSql(
-  sql: Sql,
-  c: CampaignRow,
-  deps: Pick<FreezeDeps, 'maxPerDay' | 'maxPerWeek'>,
-  now: Date,
-  ids?: [number, number],
-) {
-  const a = await audienceSql(sql, c.region, c.audience, ids ? 8 : 6, now);
+async function candidatesSql(sql: Sql, c: CampaignRow, deps: Pick<FreezeDeps, 'maxPerDay' | 'maxPerWeek'>, now: Date) {
+  const a = await audienceSql(sql, c.region, c.audience, 6, now);
   const params: unknown[] = [
     c.id,
     new Date(now.getTime() - 86_400_000).toISOString(),
     new Date(now.getTime() - 7 * 86_400_000).toISOString(),
     deps.maxPerDay,
     deps.maxPerWeek,
-    ...(ids ?? []),
     ...a.params,
   ];
-  // Campaign messages already received recently, counted in one pass (a chunk counts only its
-  // own workers' messages, so the chunks together read the week's messages once). This
-  // campaign's own rows do not count: a repeated freeze must find the same people.
   const text = `
+    WITH recent AS MATERIALIZED (
+      SELECT c.id, c."launchedAt" AS at,
+             c.status = 'CANCELLED' OR NOT EXISTS (SELECT 1 FROM "CampaignSlice" s WHERE s."campaignId" = c.id) AS by_message
+        FROM "Campaign" c WHERE c."launchedAt" > $3::timestamp(3) AND c.id <> $1
+    ), rc AS (
+      SELECT wid, count(*) FILTER (WHERE at > $2::timestamp(3)) AS day, count(*) AS week FROM (
+        SELECT unnest(s."workerIds") AS wid, r.at FROM recent r JOIN "CampaignSlice" s ON s."campaignId" = r.id WHERE NOT r.by_message
+        UNION ALL
+        SELECT o."workerId", o."queuedAt" FROM recent r JOIN "OutboundMessage" o ON o."campaignId" = r.id
+         WHERE r.by_message AND o.kind = 'BROADCAST' AND o.status <> 'CANCELLED' AND o."queuedAt" > $3::timestamp(3)
+      ) x GROUP BY wid
+    )
     SELECT w.id AS wid, w.language, h."zeroEmployment" AS zero, ${channelFor(c.content.channel)} AS ch,
            ${OPTED_OUT} AS opted,
            (COALESCE(rc.day, 0) >= $4 OR COALESCE(rc.week, 0) >= $5) AS capped
       FROM "Worker" w
       JOIN "Household" h ON h.id = w."householdId"
-      LEFT JOIN (SELECT "workerId", count(*) FILTER (WHERE "queuedAt" > $2::timestamp(3)) AS day, count(*) AS week
-                   FROM "OutboundMessage"
-                  WHERE kind = 'BROADCAST' AND status <> 'CANCELLED' AND "queuedAt" > $3::timestamp(3)
-                    AND "campaignId" IS DISTINCT FROM $1 ${ids ? 'AND "workerId" BETWEEN $6 AND $7' : ''}
-                  GROUP BY "workerId") rc ON rc."workerId" = w.id
-     WHERE ${ids ? 'w.id BETWEEN $6 AND $7 AND ' : ''}${a.where}`;
+      LEFT JOIN rc ON rc.wid = w.id
+     WHERE ${a.where}`;
   return { text, params };
 }
 
@@ -165,32 +168,13 @@ export async function previewCounts(
   };
 }
 
-/** Text kinds: one body per language, chosen by the person's language (zh-CN when missing). */
-function bodySql(texts: Record<string, string>, params: unknown[]): { body: string; segments: string } {
-  const p = (v: unknown) => {
-    params.push(v);
-    return `$${params.length}`;
-  };
-  const langs = Object.keys(texts).filter((l) => l !== 'zh-CN');
-  const zh = texts['zh-CN']!;
-  const seg = (t: string) => smsSegments(smsText({ text: t }));
-  const whenBody = langs.map((l) => `WHEN cand.language = ${p(l)}::text THEN ${p(texts[l])}::text`).join(' ');
-  const body = langs.length ? `CASE ${whenBody} ELSE ${p(zh)}::text END` : `${p(zh)}::text`;
-  const whenSeg = langs.map((l) => `WHEN cand.language = ${p(l)}::text THEN ${seg(texts[l]!)}`).join(' ');
-  const segments = `CASE WHEN cand.ch <> 'SMS' THEN 1 ${whenSeg} ELSE ${seg(zh)} END`;
-  return { body, segments };
-}
-
-/** Worker-id ranges a text or flow campaign is frozen in, written side by side. */
-const FREEZE_CHUNKS = 8;
-
 /**
- * Writes the campaign's rows, then marks it RUNNING under a new generation. The rows go in as
- * idempotent chunks over worker-id ranges, written `concurrency` at a time (an INSERT runs on one
- * core; a province of a million rows spends most of its time in index and foreign-key upkeep).
- * A crash part-way leaves the campaign SCHEDULED with some rows; the retried launch job writes the
- * rest (ON CONFLICT skips what is there) and only then starts sending. JOB_LEADS is one statement:
- * its per-lead caps rank people across the whole region.
+ * Freezes the campaign into slices, then marks it RUNNING under a new generation, with the counts
+ * and (text kinds) the text per language. One statement reads the candidates once, counts who is
+ * left out and why, and writes the slices; it runs under a per-campaign advisory lock and writes
+ * nothing when slices already exist, so a retried or doubled launch job freezes nobody twice. A
+ * crash after the slices were written leaves the campaign SCHEDULED; the retried launch finds the
+ * slices, keeps them and starts sending.
  */
 export async function freezeCampaign(
   deps: FreezeDeps,
@@ -201,95 +185,98 @@ export async function freezeCampaign(
   const pool = deps.db.pool;
   const c = await loadCampaign(pool, campaignId);
   if (!c) throw new Error(`campaign ${campaignId} not found`);
-  const counts = await previewCounts(pool, c, deps, now);
-  const ok = `cand.ch IS NOT NULL AND NOT cand.opted AND NOT cand.capped`;
-  let eligible = counts.recipients;
+  const texts = await textsFor(pool, deps.texts, c.kind, c.content, c.region, now);
 
-  if (c.kind === 'JOB_LEADS') {
-    const cand = await candidatesSql(pool, c, deps, now);
+  const counted = await inTransaction(pool, async (sql) => {
+    await sql.query(`SELECT pg_advisory_xact_lock(hashtext('campaign-freeze'), $1)`, [c.id]);
+    const done = await sql.query(`SELECT 1 FROM "CampaignSlice" WHERE "campaignId" = $1 LIMIT 1`, [c.id]);
+    if (done.rowCount) return null;
+    const cand = await candidatesSql(sql, c, deps, now);
     const params = [...cand.params];
     const p = (v: unknown) => {
       params.push(v);
       return `$${params.length}`;
     };
-    await pool.query(`WITH cand AS MATERIALIZED (${cand.text}) ${jobLeadsInsert(c, ok, p, now)}`, params);
-  } else {
-    const texts = await textsFor(pool, deps.texts, c.kind, c.content, c.region, now);
-    const col = subtreeFilter(c.region);
-    const range = await pool.query<{ lo: number | null; hi: number | null }>(
-      `SELECT min(id) AS lo, max(id) AS hi FROM "Worker" WHERE "${col.column}" = $1`,
-      [col.value],
+    const ok = `cand.ch IS NOT NULL AND NOT cand.opted AND NOT cand.capped`;
+    // Each person's row in a slice: their id, and (JOB_LEADS) their leads as numbered choices.
+    const people =
+      c.kind === 'JOB_LEADS'
+        ? jobLeadChoices(c, ok, p, now)
+        : `SELECT cand.wid, cand.ch, NULL::jsonb AS choices FROM cand WHERE ${ok}`;
+    const r = await sql.query<Omit<FreezeStats, 'noMatch' | 'frozen' | 'byChannel' | 'ms'> & { eligible: number }>(
+      `WITH cand AS MATERIALIZED (${cand.text}),
+       people AS (${people}),
+       numbered AS (
+         SELECT wid, ch, choices, (row_number() OVER (PARTITION BY ch ORDER BY wid) - 1) / ${p(SLICE_SIZE)}::int AS n FROM people
+       ), ins AS (
+         INSERT INTO "CampaignSlice" ("campaignId", seq, channel, "workerIds", choices)
+         SELECT $1, row_number() OVER (ORDER BY ch, n), ch::"Channel", ids, picks
+           FROM (SELECT ch, n, array_agg(wid ORDER BY wid) AS ids,
+                        ${c.kind === 'JOB_LEADS' ? 'jsonb_agg(choices ORDER BY wid)' : 'NULL::jsonb'} AS picks
+                   FROM numbered GROUP BY ch, n) g
+       )
+       SELECT count(*)::int AS audience,
+              count(*) FILTER (WHERE opted)::int AS "optedOut",
+              count(*) FILTER (WHERE NOT opted AND capped)::int AS capped,
+              count(*) FILTER (WHERE ch IS NULL AND NOT opted AND NOT capped)::int AS "noAddress",
+              count(*) FILTER (WHERE ${ok.replaceAll('cand.', '')})::int AS eligible
+         FROM cand`,
+      params,
     );
-    const { lo, hi } = range.rows[0]!;
-    const chunks: Array<[number, number]> = [];
-    if (lo !== null && hi !== null) {
-      const step = Math.ceil((hi - lo + 1) / FREEZE_CHUNKS);
-      for (let a = lo; a <= hi; a += step) chunks.push([a, Math.min(hi, a + step - 1)]);
-    }
-    const writeChunk = async ([a, b]: [number, number]) => {
-      const cand = await candidatesSql(pool, c, deps, now, [a, b]);
-      const params = [...cand.params];
-      const p = (v: unknown) => {
-        params.push(v);
-        return `$${params.length}`;
-      };
-      const body = texts ? bodySql(texts, params) : { body: `''`, segments: '1' };
-      await pool.query(
-        `INSERT INTO "OutboundMessage" (kind, "campaignId", "workerId", channel, language, body, segments, "queuedAt")
-         SELECT 'BROADCAST', $1, cand.wid, cand.ch::"Channel", cand.language, ${body.body}, ${body.segments}, ${p(now.toISOString())}::timestamp(3)
-           FROM (${cand.text}) cand WHERE ${ok}
-         ON CONFLICT ("campaignId", "workerId", channel) DO NOTHING`,
-        params,
-      );
-    };
-    let next = 0;
-    const lane = async () => {
-      while (next < chunks.length) await writeChunk(chunks[next++]!);
-    };
-    await Promise.all(Array.from({ length: Math.max(1, Math.min(deps.concurrency ?? 2, chunks.length)) }, lane));
-    eligible = counts.recipients;
-  }
+    return r.rows[0]!;
+  });
 
   return inTransaction(pool, async (sql) => {
-    const locked = await sql.query<{ status: string }>(`SELECT status FROM "Campaign" WHERE id = $1 FOR UPDATE`, [c.id]);
-    // Rows frozen by an earlier attempt of this launch count too (ON CONFLICT skipped them).
+    const locked = await sql.query<{ status: string; stats: { freeze?: FreezeStats } }>(
+      `SELECT status, stats FROM "Campaign" WHERE id = $1 FOR UPDATE`,
+      [c.id],
+    );
     const all = await sql.query<{ channel: string; n: number }>(
-      `SELECT channel, count(*)::int AS n FROM "OutboundMessage" WHERE "campaignId" = $1 GROUP BY channel`,
+      `SELECT channel, sum(cardinality("workerIds"))::int AS n FROM "CampaignSlice" WHERE "campaignId" = $1 GROUP BY channel`,
       [c.id],
     );
     const byChannel = Object.fromEntries(all.rows.map((x) => [x.channel, x.n]));
     const frozen = all.rows.reduce((sum, x) => sum + x.n, 0);
-    const stats: FreezeStats = {
-      audience: counts.audience,
-      optedOut: counts.optedOut,
-      capped: counts.capped,
-      noAddress: counts.noAddress,
-      noMatch: c.kind === 'JOB_LEADS' ? Math.max(0, eligible - frozen) : 0,
-      frozen,
-      byChannel,
-      ms: Date.now() - started,
-    };
+    // Counts of an earlier attempt that wrote the slices (this one found them) stay as they were.
+    const earlier = locked.rows[0]?.stats.freeze;
+    const stats: FreezeStats = counted
+      ? {
+          audience: counted.audience,
+          optedOut: counted.optedOut,
+          capped: counted.capped,
+          noAddress: counted.noAddress,
+          noMatch: c.kind === 'JOB_LEADS' ? Math.max(0, counted.eligible - frozen) : 0,
+          frozen,
+          byChannel,
+          ms: Date.now() - started,
+        }
+      : (earlier ?? {
+          audience: frozen,
+          optedOut: 0,
+          capped: 0,
+          noAddress: 0,
+          noMatch: 0,
+          frozen,
+          byChannel,
+          ms: Date.now() - started,
+        });
+    const values = [c.id, now.toISOString(), frozen, JSON.stringify({ freeze: stats }), texts ? JSON.stringify(texts) : null];
     if (locked.rows[0]?.status !== 'SCHEDULED') {
-      // Cancelled or paused while the rows were written: nothing of it goes out now.
-      if (locked.rows[0]?.status === 'CANCELLED') {
-        await sql.query(
-          `UPDATE "OutboundMessage" SET status = 'CANCELLED', "errorCode" = 'campaign_cancelled' WHERE "campaignId" = $1 AND status = 'QUEUED'`,
-          [c.id],
-        );
-      }
+      // Cancelled or paused while the slices were written: nothing of it goes out now.
       const g = await sql.query<{ generation: number }>(
-        `UPDATE "Campaign" SET recipients = $2, stats = stats || $3::jsonb, "launchedAt" = COALESCE("launchedAt", $4::timestamp(3))
+        `UPDATE "Campaign" SET recipients = $3, stats = stats || $4::jsonb, texts = $5::jsonb,
+                "launchedAt" = COALESCE("launchedAt", $2::timestamp(3))
           WHERE id = $1 RETURNING generation`,
-        [c.id, frozen, JSON.stringify({ freeze: stats }), now.toISOString()],
+        values,
       );
       return { ...stats, generation: g.rows[0]!.generation };
     }
     const g = await sql.query<{ generation: number }>(
       `UPDATE "Campaign"
           SET status = 'RUNNING', "launchedAt" = COALESCE("launchedAt", $2::timestamp(3)), recipients = $3,
-              stats = stats || $4::jsonb, generation = generation + 1, "updatedAt" = now()
+              stats = stats || $4::jsonb, texts = $5::jsonb, generation = generation + 1, "updatedAt" = now()
         WHERE id = $1 RETURNING generation`,
-      [c.id, now.toISOString(), frozen, JSON.stringify({ freeze: stats })],
+      values,
     );
     return { ...stats, generation: g.rows[0]!.generation };
   });
@@ -298,21 +285,19 @@ export async function freezeCampaign(
 /**
  * JOB_LEADS: each open lead reaching the campaign's region goes to at most `perLeadCap` matching
  * people, zero-employment households first (Annex 1), then those with more of the lead's skills;
- * each person gets up to three leads. The leads ride on the row as its numbered choices; the
- * job-leads conversation shows them when the row is sent, and records each as a service contact.
+ * each person gets up to three leads. The leads ride in the slice as the person's numbered
+ * choices; the job-leads conversation shows them when the message is sent, and records each as a
+ * service contact.
  */
-function jobLeadsInsert(c: CampaignRow, ok: string, p: (v: unknown) => string, now: Date): string {
+function jobLeadChoices(c: CampaignRow, ok: string, p: (v: unknown) => string, now: Date): string {
   const leadFilter = c.content.leadIds?.length ? `AND j.id = ANY(${p(c.content.leadIds)}::int[])` : '';
   const cap = c.content.perLeadCap ? `${p(c.content.perLeadCap)}::int` : 'GREATEST(j.slots * 10, 50)';
   const overlap = `cardinality(ARRAY(SELECT unnest(j.skills) INTERSECT SELECT unnest(w.skills)))`;
-  return `INSERT INTO "OutboundMessage" (kind, "campaignId", "workerId", channel, language, body, segments, choices, "queuedAt")
-    SELECT 'BROADCAST', $1, wid, ch::"Channel", language, '', 1,
-           jsonb_agg(jsonb_build_object('key', rk::text, 'label', title, 'leadId', lid) ORDER BY rk),
-           ${p(now.toISOString())}::timestamp(3)
+  return `SELECT wid, ch, jsonb_agg(jsonb_build_object('key', rk::text, 'label', title, 'leadId', lid) ORDER BY rk) AS choices
       FROM (
         SELECT pairs.*, row_number() OVER (PARTITION BY wid ORDER BY overlap DESC, lid DESC) AS rk
           FROM (
-            SELECT cand.wid, cand.ch, cand.language, j.id AS lid, j.title, ${overlap} AS overlap,
+            SELECT cand.wid, cand.ch, j.id AS lid, j.title, ${overlap} AS overlap,
                    row_number() OVER (PARTITION BY j.id ORDER BY cand.zero DESC, ${overlap} DESC, cand.wid) AS per_lead,
                    ${cap} AS cap
               FROM cand
@@ -327,7 +312,5 @@ function jobLeadsInsert(c: CampaignRow, ok: string, p: (v: unknown) => string, n
          WHERE per_lead <= cap
       ) ranked
      WHERE rk <= 3
-     GROUP BY wid, ch, language
-    ON CONFLICT ("campaignId", "workerId", channel) DO NOTHING
-    RETURNING channel`;
+     GROUP BY wid, ch`;
 }

@@ -19,6 +19,38 @@ export abstract class SendError extends Error {
 
 export class RetryableSendError extends SendError {
   readonly retryable = true;
+  constructor(
+    message: string,
+    code?: string,
+    /**
+     * The request may have reached the provider (no answer in time, a connection dropped after
+     * the request went out): the message may have been sent. It is not sent again before its
+     * outcome is settled (src/outbound/claims.ts). False for an answer that says it was not taken
+     * (5xx) and for a connection that never opened.
+     */
+    readonly outcomeUnknown = false,
+  ) {
+    super(message, code);
+  }
+}
+
+/** Network error codes of a connection that never opened: the request surely did not arrive. */
+const NOT_CONNECTED = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'UND_ERR_CONNECT_TIMEOUT',
+]);
+
+/** True when a network error happened before the request could reach the provider. */
+export function neverConnected(err: unknown): boolean {
+  for (let e = err as { code?: unknown; cause?: unknown; error?: unknown } | undefined, i = 0; e && i < 4; i++) {
+    if (typeof e.code === 'string' && NOT_CONNECTED.has(e.code)) return true;
+    e = (e.cause ?? e.error) as typeof e;
+  }
+  return false;
 }
 
 export class RateLimitedSendError extends SendError {

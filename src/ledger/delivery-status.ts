@@ -69,7 +69,9 @@ export async function applyDeliveryStatuses(sql: Sql, reports: StatusReport[]): 
   const rows = [...best.values()];
   // By ledger id when the callback carries it (always, for messages this service sent), else by
   // the provider's id: two statements, so each uses its own index.
-  const byId = rows.filter((r) => r.outboundId !== undefined);
+  // Rows in id order: dispatch writes its outcomes in id order too (src/outbound/records.ts), so
+  // a callback batch and a dispatch batch meeting the same rows cannot deadlock.
+  const byId = rows.filter((r) => r.outboundId !== undefined).sort((a, b) => (a.outboundId! < b.outboundId! ? -1 : 1));
   const bySid = rows.filter((r) => r.outboundId === undefined);
   const changed: Array<{ channel: Channel; address: string | null; workerId: number | null; errorCode: string | null }> = [];
   for (const [list, match] of [
@@ -86,7 +88,8 @@ export async function applyDeliveryStatuses(sql: Sql, reports: StatusReport[]): 
               "sentAt" = COALESCE(m."sentAt", now()),
               "deliveredAt" = CASE WHEN v.status = 'DELIVERED' THEN now() ELSE m."deliveredAt" END,
               "failedAt" = CASE WHEN v.status = 'FAILED' THEN now() ELSE m."failedAt" END
-         FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::int[]) AS v(id, sid, status, err, rank)
+         FROM (SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::int[]) AS u(id, sid, status, err, rank)
+               ORDER BY id) v
         WHERE ${match} AND (${RANK}) < v.rank
         RETURNING m.channel, COALESCE(m."toAddress", (SELECT phone FROM "Worker" w WHERE w.id = m."workerId")) AS address,
                   m."workerId", v.err AS "errorCode"`,

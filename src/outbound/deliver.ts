@@ -1,48 +1,37 @@
 /**
- * Sends one OutboundMessage: the use case behind every send worker.
- *
- * The ledger decides whether a message was already sent: a row that is no longer QUEUED, or has a
- * provider id, is never sent again, whatever Redis replays. Rate limits delay the job; typed
- * errors decide between retry, pause and failure.
+ * Sends one queued OutboundMessage (a reply, a conversation's message, a campaign's flow message):
+ * the use case behind every send worker. It goes through the same claim, record and in-doubt
+ * check as campaign batches (src/outbound/sender.ts): the ledger decides whether a message was
+ * already sent, whatever Redis replays, and a process that dies between the provider call and
+ * the ledger write does not make the retried job send it again.
  */
 import { DelayedError, type Job, Worker } from 'bullmq';
-import { FinalSendError, OptedOutSendError, RateLimitedSendError, type SendError } from '../channels/errors.js';
-import type { ChannelAdapter } from '../channels/types.js';
 import type { Db } from '../db/database.js';
-import type { Channel } from '../generated/prisma/enums.js';
-import { isOptedOut, recordOptOut } from '../ledger/opt-outs.js';
-import type { Logger } from '../logging.js';
-import type { Bucket, RateLimiter } from './rate-limiter.js';
+import { isOptedOut } from '../ledger/opt-outs.js';
+import { type Outgoing, outboundSend, type SenderDeps, sendOne, settleInDoubt } from './sender.js';
 
-export interface DeliverDeps {
+export interface DeliverDeps extends SenderDeps {
   db: Db;
-  logger: Logger;
-  adapters: Partial<Record<Channel, ChannelAdapter>>;
-  limiter: RateLimiter;
-  /** Buckets a message must take from before it goes (per channel, from config). */
-  buckets(channel: Channel, to: string, segments: number): Bucket[];
   /** Voice calls allowed in progress at once. */
   maxCallsInProgress: number;
-}
-
-/** Calls placed and not yet finished, from the ledger (shared by every process). */
-async function callsInProgress(deps: DeliverDeps): Promise<number> {
-  const r = await deps.db.pool.query<{ n: number }>(
-    `SELECT count(*)::int AS n FROM "OutboundMessage" WHERE channel = 'VOICE' AND status = 'SENT'`,
-  );
-  return r.rows[0]?.n ?? 0;
 }
 
 /** The longest a send job sleeps for its rate-limit slot; beyond it the job is delayed instead. */
 const MAX_SLOT_WAIT_MS = 5000;
 
+/** Calls placed and not yet finished, from the ledger (shared by every process). */
+async function callsInProgress(deps: DeliverDeps): Promise<number> {
+  const r = await deps.db.pool.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM "OutboundMessage" WHERE status = 'SENT' AND channel = 'VOICE'`,
+  );
+  return r.rows[0]?.n ?? 0;
+}
+
 export type DeliverOutcome = 'sent' | 'already-sent' | 'missing' | 'failed' | 'skipped-opted-out';
 
-async function fail(deps: DeliverDeps, id: bigint, errorCode: string): Promise<void> {
-  await deps.db.pool.query(
-    `UPDATE "OutboundMessage" SET status = 'FAILED', "errorCode" = $2, "failedAt" = now() WHERE id = $1 AND status = 'QUEUED'`,
-    [id.toString(), errorCode],
-  );
+async function delay(job: Job, token: string | undefined, ms: number): Promise<never> {
+  await job.moveToDelayed(Date.now() + Math.max(100, ms), token);
+  throw new DelayedError();
 }
 
 export async function deliver(
@@ -57,75 +46,61 @@ export async function deliver(
     include: { worker: { select: { phone: true, telegramChatId: true } } },
   });
   if (!row) return 'missing';
-  if (row.status !== 'QUEUED' || row.providerId) return 'already-sent';
+  if (row.status !== 'QUEUED') return 'already-sent';
 
   const to = row.toAddress ?? (row.channel === 'TELEGRAM' ? row.worker?.telegramChatId?.toString() : row.worker?.phone);
   if (!to) {
-    await fail(deps, id, 'no_address');
+    await deps.records.record({ kind: 'failed', id: String(id), code: 'no_address' });
     return 'failed';
   }
-  if (row.kind === 'BROADCAST') {
-    if (await isOptedOut(deps.db.pool, row.channel, to)) {
-      await deps.db.pool.query(
-        `UPDATE "OutboundMessage" SET status = 'CANCELLED', "errorCode" = 'opted_out' WHERE id = $1 AND status = 'QUEUED'`,
-        [id.toString()],
-      );
-      return 'skipped-opted-out';
-    }
+  if (row.kind === 'BROADCAST' && !row.claimedAt && (await isOptedOut(deps.db.pool, row.channel, to))) {
+    await deps.db.prisma.outboundMessage.updateMany({
+      where: { id, status: 'QUEUED', claimedAt: null },
+      data: { status: 'CANCELLED', errorCode: 'opted_out' },
+    });
+    return 'skipped-opted-out';
   }
-  const adapter = deps.adapters[row.channel];
-  if (!adapter) throw new Error(`no adapter for channel ${row.channel}`);
+  const choices = Array.isArray(row.choices) ? (row.choices as Array<{ key: string; label: string }>) : undefined;
+  const m: Outgoing = {
+    id: String(id),
+    channel: row.channel,
+    workerId: row.workerId,
+    msg: outboundSend(String(id), to, row.body, choices),
+    segments: row.segments,
+    claimed: false,
+    seen: row.claimedAt,
+  };
 
-  if (row.channel === 'VOICE') {
-    if ((await callsInProgress(deps)) >= deps.maxCallsInProgress) {
-      await job.moveToDelayed(Date.now() + 2000, token);
-      throw new DelayedError();
-    }
-  } else {
-    // A slot a few seconds off is slept for here; a later one waits as a delayed job, unreserved.
-    const slot = await deps.limiter.reserve(deps.buckets(row.channel, to, row.segments), MAX_SLOT_WAIT_MS);
-    if (!slot.reserved) {
-      await job.moveToDelayed(Date.now() + slot.waitMs, token);
-      throw new DelayedError();
-    }
-    if (slot.waitMs > 0) await new Promise((r) => setTimeout(r, slot.waitMs));
+  if (row.claimedAt) {
+    // An earlier attempt claimed it and never recorded an answer.
+    const state = await settleInDoubt(deps, m, row.claimedAt);
+    if (state === 'busy') return delay(job, token, row.claimedAt.getTime() + deps.inDoubtAfterMs - Date.now());
+    if (state === 'settled') return 'already-sent';
   }
+  if (row.channel === 'VOICE' && (await callsInProgress(deps)) >= deps.maxCallsInProgress) return delay(job, token, 2000);
 
-  await deps.db.pool.query(`UPDATE "OutboundMessage" SET attempts = attempts + 1 WHERE id = $1`, [id.toString()]);
-  try {
-    const choices = Array.isArray(row.choices) ? (row.choices as Array<{ key: string; label: string }>) : undefined;
-    const res = await adapter.send({ messageId: id, to, text: row.body, choices });
-    // A status callback may already have moved the status on; the provider id is written either way.
-    await deps.db.pool.query(
-      `UPDATE "OutboundMessage"
-          SET "providerId" = $2, segments = $3, "sentAt" = COALESCE("sentAt", now()),
-              status = CASE WHEN status = 'QUEUED' THEN 'SENT'::"MessageStatus" ELSE status END
-        WHERE id = $1`,
-      [id.toString(), res.providerId, res.segments],
-    );
-    return 'sent';
-  } catch (err) {
-    const e = err as SendError;
-    if (e instanceof OptedOutSendError) {
-      await recordOptOut(deps.db.pool, {
-        channel: row.channel,
-        address: to,
-        workerId: row.workerId,
-        source: `provider:${e.code}`,
-      });
-      await fail(deps, id, e.code ?? 'opted_out');
+  const a = await sendOne(deps, m, MAX_SLOT_WAIT_MS);
+  await a.recorded;
+  switch (a.result) {
+    case 'sent':
+      return 'sent';
+    case 'failed':
+    case 'opted-out':
+      if (a.result === 'failed') deps.logger.warn({ outboundId: m.id, channel: m.channel }, 'message rejected by the provider');
       return 'failed';
-    }
-    if (e instanceof FinalSendError) {
-      await fail(deps, id, e.code ?? 'rejected');
-      deps.logger.warn({ outboundId: id.toString(), code: e.code }, 'message rejected by the provider');
-      return 'failed';
-    }
-    if (e instanceof RateLimitedSendError) {
-      // Pause the whole channel queue; the job goes back to waiting without using an attempt.
-      await worker.rateLimit(e.retryAfterMs);
-      throw Worker.RateLimitError();
-    }
-    throw err; // retryable: BullMQ retries with backoff, the row stays QUEUED
+    case 'claimed-elsewhere':
+      return 'already-sent';
+    case 'deferred':
+      return delay(job, token, a.retryAfterMs ?? 1000);
+    case 'released':
+      if (a.retryAfterMs !== undefined) {
+        // The provider throttles: pause the whole channel queue; the job waits without using an attempt.
+        await worker.rateLimit(a.retryAfterMs);
+        throw Worker.RateLimitError();
+      }
+      throw a.error; // an outage: BullMQ retries with backoff, the row stays QUEUED
+    case 'in-doubt':
+      // The claim stays: the retry settles the message before it could be sent again.
+      throw a.error;
   }
 }

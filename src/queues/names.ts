@@ -21,7 +21,7 @@ export const QueueName = {
   sweep: 'sweep',
   /** Campaign control: launch (freeze the audience), start a scheduled or recurring run, reconcile. */
   campaign: 'campaign',
-  /** Campaign sending: one job per slice of a campaign's frozen rows, sent in batches. */
+  /** Campaign sending: one job per slice of a campaign's frozen audience, sent in batches. */
   dispatch: 'dispatch',
   /** The program's own routines: zero-employment follow-up steps, the training list on the 1st, trainee follow-ups. */
   programs: 'programs',
@@ -41,13 +41,12 @@ export interface QueuePayloads {
   [QueueName.sweep]: Record<string, never>;
   /** launch: freeze and start; run: start a run of a recurring campaign. */
   [QueueName.campaign]: { action: 'launch' | 'run'; campaignId: number };
-  /** A slice of one campaign's OutboundMessage ids (bigints as decimal strings), inclusive. */
+  /** One slice of a campaign's frozen audience (CampaignSlice seq). */
   [QueueName.dispatch]: {
     campaignId: number;
     generation: number;
     channel: 'SMS' | 'TELEGRAM' | 'VOICE';
-    fromId: string;
-    toId: string;
+    seq: number;
   };
   /** A named routine of src/programs (e.g. 'zero-employment-steps'), with an optional region scope. */
   [QueueName.programs]: { routine: string; countyId?: number };

@@ -2,16 +2,9 @@
  * Small HTTP helpers shared by the provider simulators. Plain `node:http`, so a simulator has no
  * framework of its own that could hide a wire-format difference.
  */
-import {
-  createServer,
-  Agent as HttpAgent,
-  request as httpRequest,
-  type IncomingMessage,
-  type Server,
-  type ServerResponse,
-} from 'node:http';
-import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Pool } from 'undici';
 
 /** Largest request body a simulator accepts (the providers' limits are lower; this only stops runaways). */
 const MAX_BODY_BYTES = 20 * 1024 * 1024;
@@ -42,8 +35,10 @@ export async function listen(handler: Handler, port = 0): Promise<Listening> {
       res.end(`simulator error: ${err instanceof Error ? err.stack : String(err)}`);
     });
   });
-  // Clients keep connections alive; the simulator must not hold the process open after close().
-  server.keepAliveTimeout = 1_000;
+  // Clients keep connections alive (close() ends them). Not below a few seconds: the server
+  // announces it (Keep-Alive: timeout=N) and Node's agent retires a socket a second before that,
+  // so a 1-second timeout made every request open a new connection.
+  server.keepAliveTimeout = 5_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, '127.0.0.1', () => {
@@ -133,46 +128,39 @@ export interface WebhookResponse {
   error?: string;
 }
 
-/** Pooled keep-alive connections to the service, as a provider's webhook sender keeps them. */
-const agents = {
-  'http:': new HttpAgent({ keepAlive: true, maxSockets: 64 }),
-  'https:': new HttpsAgent({ keepAlive: true, maxSockets: 64 }),
-};
+/**
+ * Pooled keep-alive connections to the service, as a provider's webhook sender keeps them (one
+ * pool per origin; undici's client costs about half of node:http's per request).
+ */
+const pools = new Map<string, Pool>();
+function poolFor(origin: string): Pool {
+  let p = pools.get(origin);
+  if (!p) {
+    p = new Pool(origin, { connections: 64, headersTimeout: WEBHOOK_TIMEOUT_MS, bodyTimeout: WEBHOOK_TIMEOUT_MS });
+    pools.set(origin, p);
+  }
+  return p;
+}
 
 /** Sends one HTTP request to the service, never throwing: failures are part of what a simulator records. */
-export function deliver(
+export async function deliver(
   url: string,
   init: { method: 'GET' | 'POST'; headers: Record<string, string>; body?: string },
 ): Promise<WebhookResponse> {
-  return new Promise((resolve) => {
-    const u = new URL(url);
-    const send = u.protocol === 'https:' ? httpsRequest : httpRequest;
-    const body = init.body === undefined ? undefined : Buffer.from(init.body);
-    const req = send(
-      u,
-      {
-        method: init.method,
-        headers: { ...init.headers, ...(body ? { 'content-length': String(body.length) } : {}) },
-        agent: agents[u.protocol as keyof typeof agents],
-        timeout: WEBHOOK_TIMEOUT_MS,
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () =>
-          resolve({
-            status: res.statusCode ?? null,
-            contentType: (res.headers['content-type'] as string | undefined) ?? null,
-            body: Buffer.concat(chunks).toString('utf8'),
-          }),
-        );
-        res.on('error', (err) => resolve({ status: null, contentType: null, body: '', error: err.message }));
-      },
-    );
-    req.on('timeout', () => req.destroy(new Error(`no answer within ${WEBHOOK_TIMEOUT_MS} ms`)));
-    req.on('error', (err) => resolve({ status: null, contentType: null, body: '', error: err.message }));
-    req.end(body);
-  });
+  const u = new URL(url);
+  try {
+    const res = await poolFor(u.origin).request({
+      path: u.pathname + u.search,
+      method: init.method,
+      headers: init.headers,
+      ...(init.body === undefined ? {} : { body: init.body }),
+    });
+    const body = await res.body.text();
+    const type = res.headers['content-type'];
+    return { status: res.statusCode, contentType: (Array.isArray(type) ? type[0] : type) ?? null, body };
+  } catch (err) {
+    return { status: null, contentType: null, body: '', error: (err as Error).message };
+  }
 }
 
 /** Resolves after `ms` milliseconds (at once for 0). */

@@ -130,11 +130,16 @@ describe('a policy notice', () => {
   it('keeps the frequency cap: a person at the day’s limit is left out of the next campaign', async () => {
     const a = await seedCounty(deps.db, '610805', [{ phone: true }, { phone: true }]);
     const staff = await staffFor(deps.db, '610805');
-    // Five campaign messages today already for the first worker (the cap in this service).
+    // Five campaign messages today already for the first worker (the cap in this service): five
+    // campaigns launched earlier today, each with its message delivered.
     for (let i = 0; i < 5; i++) {
       await deps.db.pool.query(
-        `INSERT INTO "OutboundMessage" (kind, channel, body, "workerId", status) VALUES ('BROADCAST', 'SMS', 'earlier', $1, 'DELIVERED')`,
-        [a.workers[0]!.id],
+        `WITH c AS (
+           INSERT INTO "Campaign" (name, kind, status, "regionId", "launchedAt", "completedAt", "updatedAt")
+           VALUES ('earlier', 'POLICY_NOTICE', 'COMPLETED', $2, now(), now(), now()) RETURNING id)
+         INSERT INTO "OutboundMessage" (kind, "campaignId", channel, body, "workerId", status)
+         SELECT 'BROADCAST', c.id, 'SMS', 'earlier', $1, 'DELIVERED' FROM c`,
+        [a.workers[0]!.id, a.countyId],
       );
     }
     const c = await createCampaign(deps, staff, {

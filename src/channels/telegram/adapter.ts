@@ -1,6 +1,13 @@
 /** Sends Telegram messages through the Bot API (grammY's Api client; apiRoot replaceable). */
 import { type Api, GrammyError, InlineKeyboard } from 'grammy';
-import { FinalSendError, OptedOutSendError, RateLimitedSendError, RetryableSendError, type SendError } from '../errors.js';
+import {
+  FinalSendError,
+  neverConnected,
+  OptedOutSendError,
+  RateLimitedSendError,
+  RetryableSendError,
+  type SendError,
+} from '../errors.js';
 import type { ChannelAdapter, OutboundSend, SendResult } from '../types.js';
 
 /** Telegram error codes by number: 403 blocked/deactivated, 429 flood wait, 5xx server. */
@@ -14,8 +21,9 @@ export function toSendError(err: unknown): SendError {
     if (err.error_code >= 500) return new RetryableSendError(`Bot API error ${code}`, code);
     return new FinalSendError(`Bot API rejected the message (${code})`, code);
   }
-  // grammY's HttpError: network failure or a non-JSON answer (a proxy's 502 page).
-  return new RetryableSendError(`network error: ${(err as Error)?.message ?? String(err)}`);
+  // grammY's HttpError: network failure or a non-JSON answer (a proxy's 502 page). Unless the
+  // connection never opened, Telegram may have sent the message.
+  return new RetryableSendError(`network error: ${(err as Error)?.message ?? String(err)}`, undefined, !neverConnected(err));
 }
 
 export function createTelegramAdapter(api: Api): ChannelAdapter {

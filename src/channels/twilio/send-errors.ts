@@ -1,6 +1,13 @@
 /** Twilio REST errors mapped to typed send errors, by HTTP status and Twilio error code only. */
 import twilio from 'twilio';
-import { FinalSendError, OptedOutSendError, RateLimitedSendError, RetryableSendError, type SendError } from '../errors.js';
+import {
+  FinalSendError,
+  neverConnected,
+  OptedOutSendError,
+  RateLimitedSendError,
+  RetryableSendError,
+  type SendError,
+} from '../errors.js';
 
 /** Twilio error codes that mean the recipient unsubscribed (STOP) or is blocked. */
 const OPTED_OUT = new Set([21610]);
@@ -16,6 +23,7 @@ export function toSendError(err: unknown): SendError {
     // Any other 4xx (invalid number 21211, not a mobile 21614, …) will fail the same way again.
     return new FinalSendError(`rejected: Twilio ${code}`, code);
   }
-  // Timeouts, refused connections, DNS: the request may not have reached Twilio.
-  return new RetryableSendError(`network error: ${(err as Error)?.message ?? String(err)}`);
+  // A refused connection or DNS failure: Twilio never saw it. A timeout or a dropped connection:
+  // it may have created the message, so its outcome is settled before any new attempt.
+  return new RetryableSendError(`network error: ${(err as Error)?.message ?? String(err)}`, undefined, !neverConnected(err));
 }

@@ -1,21 +1,17 @@
 /** Campaign slices: each job sends a slice of one campaign's frozen rows in batches. */
 import { Worker } from 'bullmq';
-import { dispatchSlice } from '../../campaigns/dispatch.js';
+import { type DispatchDeps, dispatchSlice } from '../../campaigns/dispatch.js';
 import { bullName, QueueName, type QueuePayloads } from '../names.js';
 import { cappedBackoff } from '../queues.js';
 import type { WorkerDeps } from './deps.js';
-import { channelBuckets } from './send.js';
+import { senderDeps } from './send.js';
 
 export function createDispatchWorker(deps: WorkerDeps): Worker<QueuePayloads['dispatch']> {
-  const sender = deps.providers.twilio.messagingServiceSid ?? deps.providers.twilio.from;
-  const dispatchDeps = {
+  const dispatchDeps: DispatchDeps = {
+    ...senderDeps(deps),
     db: deps.db,
-    logger: deps.logger,
     queues: deps.queues,
     texts: deps.texts,
-    adapters: deps.providers.adapters,
-    limiter: deps.limiter,
-    buckets: channelBuckets(deps.config, sender),
     config: deps.config,
   };
   return new Worker<QueuePayloads['dispatch']>(

@@ -2,8 +2,9 @@
 import { Worker } from 'bullmq';
 import type { Config } from '../../config.js';
 import type { Channel } from '../../generated/prisma/enums.js';
-import { deliver } from '../../outbound/deliver.js';
+import { type DeliverDeps, deliver } from '../../outbound/deliver.js';
 import type { Bucket } from '../../outbound/rate-limiter.js';
+import type { SenderDeps } from '../../outbound/sender.js';
 import { bullName, type QueueName } from '../names.js';
 import { cappedBackoff } from '../queues.js';
 import type { WorkerDeps } from './deps.js';
@@ -23,14 +24,23 @@ export function channelBuckets(config: Config, sender: string | undefined) {
   };
 }
 
-export function createSendWorker(deps: WorkerDeps, queue: QueueName, concurrency: number): Worker<{ outboundId: string }> {
+/** The send path's dependencies, as every worker of this process shares them. */
+export function senderDeps(deps: WorkerDeps): SenderDeps {
   const sender = deps.providers.twilio.messagingServiceSid ?? deps.providers.twilio.from;
-  const deliverDeps = {
-    db: deps.db,
+  return {
     logger: deps.logger,
     adapters: deps.providers.adapters,
     limiter: deps.limiter,
     buckets: channelBuckets(deps.config, sender),
+    records: deps.sendRecords,
+    inDoubtAfterMs: deps.config.DISPATCH_IN_DOUBT_AFTER_MS,
+  };
+}
+
+export function createSendWorker(deps: WorkerDeps, queue: QueueName, concurrency: number): Worker<{ outboundId: string }> {
+  const deliverDeps: DeliverDeps = {
+    db: deps.db,
+    ...senderDeps(deps),
     maxCallsInProgress: deps.config.VOICE_MAX_CONCURRENT_CALLS,
   };
   const worker: Worker<{ outboundId: string }> = new Worker<{ outboundId: string }>(

@@ -45,9 +45,9 @@ export async function sweep(
 }
 
 /**
- * Running campaigns: those with nothing left QUEUED are completed (flow messages finish in the send
- * queues, after their slice); those with rows waiting while no slice job exists at all (Redis lost
- * them) are planned again. Returns how many were planned again.
+ * Running campaigns: those with every slice done and nothing left QUEUED are completed (flow
+ * messages finish in the send queues, after their slice); those with slices not done while no
+ * slice job exists at all (Redis lost them) are planned again. Returns how many were planned again.
  */
 async function sweepCampaigns(deps: Pick<WorkerDeps, 'db' | 'queues' | 'config'>): Promise<number> {
   const running = await deps.db.pool.query<{ id: number; generation: number }>(
@@ -60,11 +60,7 @@ async function sweepCampaigns(deps: Pick<WorkerDeps, 'db' | 'queues' | 'config'>
     if (await completeIfDone(deps.db, c.id)) continue;
     const counts = await deps.queues.dispatch.getJobCounts('waiting', 'active', 'delayed', 'prioritized');
     if (Object.values(counts).some((n) => n > 0)) continue;
-    const waiting = await deps.db.pool.query(
-      `SELECT 1 FROM "OutboundMessage" WHERE "campaignId" = $1 AND status = 'QUEUED' LIMIT 1`,
-      [c.id],
-    );
-    if (waiting.rowCount) planned += (await planDispatch(deps, c.id, c.generation)) > 0 ? 1 : 0;
+    planned += (await planDispatch(deps, c.id, c.generation)) > 0 ? 1 : 0;
   }
   return planned;
 }

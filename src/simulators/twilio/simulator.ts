@@ -74,6 +74,11 @@ export interface TwilioSimulatorOptions {
   messagingServiceNumber?: string;
   /** Opt a number out when it texts STOP (and back in on START), as Twilio's default opt-out handling does. Default true. */
   autoOptOut?: boolean;
+  /**
+   * Keep every webhook request in webhookDeliveries() (default true). Load tests that send a
+   * million messages turn it off: the log would hold every callback's fields and answer.
+   */
+  webhookLog?: boolean;
 }
 
 /** A failure to answer with instead of creating a message or call. */
@@ -177,6 +182,7 @@ export class TwilioSimulator implements RestBackend {
   private delays: number[];
   private mode: StatusCallbackMode;
   private callbacks: 'every' | 'final';
+  private webhookLog: boolean;
   private readonly messagingServiceNumber: string;
   private readonly autoOptOut: boolean;
 
@@ -204,6 +210,7 @@ export class TwilioSimulator implements RestBackend {
     this.delays = toDelays(opts.statusCallbackDelays ?? 20);
     this.mode = opts.statusCallbackMode ?? 'in-order';
     this.callbacks = opts.statusCallbacks ?? 'every';
+    this.webhookLog = opts.webhookLog ?? true;
     this.messagingServiceNumber = opts.messagingServiceNumber ?? '+15005550006';
     this.autoOptOut = opts.autoOptOut ?? true;
     bindMethods(this);
@@ -230,6 +237,7 @@ export class TwilioSimulator implements RestBackend {
       | 'statusCallbackDelays'
       | 'statusCallbackMode'
       | 'statusCallbacks'
+      | 'webhookLog'
     >,
   ): void {
     if ('webhookBase' in opts) this.webhookBase = opts.webhookBase;
@@ -239,6 +247,7 @@ export class TwilioSimulator implements RestBackend {
     if (opts.statusCallbackDelays !== undefined) this.delays = toDelays(opts.statusCallbackDelays);
     if (opts.statusCallbackMode !== undefined) this.mode = opts.statusCallbackMode;
     if (opts.statusCallbacks !== undefined) this.callbacks = opts.statusCallbacks;
+    if (opts.webhookLog !== undefined) this.webhookLog = opts.webhookLog;
   }
 
   // ---- records ------------------------------------------------------------------------------
@@ -881,6 +890,7 @@ export class TwilioSimulator implements RestBackend {
     }
     const deliveredTo = this.deliveryTarget(signedUrl);
     const response = await deliver(deliveredTo, { method, headers, body });
+    if (!this.webhookLog) return response;
     this.deliveries.push({
       kind,
       sid,
