@@ -84,6 +84,8 @@ const schema = z.object({
   DISPATCH_BATCH_SIZE: z.coerce.number().int().min(1).max(5000).default(200),
   /** Provider requests in flight at once per dispatch job. */
   DISPATCH_CONCURRENCY: z.coerce.number().int().min(1).max(500).default(32),
+  /** People per campaign slice, frozen at launch: one dispatch job each, shared out among the worker processes. */
+  DISPATCH_SLICE_SIZE: z.coerce.number().int().min(1).max(100_000).default(2000),
   /**
    * A campaign message claimed this long ago and still unsent is "in doubt" (its process died
    * mid-send) and is checked against the provider's message list. Longer than any provider call.

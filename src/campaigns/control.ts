@@ -22,7 +22,7 @@ export interface CampaignDeps {
   db: Db;
   queues: Queues;
   texts: Texts;
-  config: Pick<Config, 'CAMPAIGN_MAX_PER_DAY' | 'CAMPAIGN_MAX_PER_WEEK' | 'DISPATCH_BATCH_SIZE'>;
+  config: Pick<Config, 'CAMPAIGN_MAX_PER_DAY' | 'CAMPAIGN_MAX_PER_WEEK' | 'DISPATCH_BATCH_SIZE' | 'DISPATCH_SLICE_SIZE'>;
 }
 
 const time = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'expected HH:MM (China time)');
@@ -357,7 +357,8 @@ export async function runLaunch(deps: CampaignDeps, campaignId: number): Promise
   let generation = c.generation;
   if (c.status === 'SCHEDULED') {
     const caps = { maxPerDay: deps.config.CAMPAIGN_MAX_PER_DAY, maxPerWeek: deps.config.CAMPAIGN_MAX_PER_WEEK };
-    generation = (await freezeCampaign({ db: deps.db, texts: deps.texts, ...caps }, campaignId)).generation;
+    const sliceSize = deps.config.DISPATCH_SLICE_SIZE;
+    generation = (await freezeCampaign({ db: deps.db, texts: deps.texts, ...caps, sliceSize }, campaignId)).generation;
   } else if (c.status !== 'RUNNING') {
     return; // paused or cancelled before its time
   }

@@ -1,6 +1,6 @@
 /**
  * Freezing a campaign's recipients at launch: one INSERT … SELECT writes them as slices
- * (CampaignSlice: up to SLICE_SIZE people of one channel in worker-id order), then the campaign is
+ * (CampaignSlice: up to DISPATCH_SLICE_SIZE people of one channel in worker-id order), then the campaign is
  * marked RUNNING with its text per language. From then on the ledger, not the audience filter,
  * says who gets the campaign: a crash, a retry or a second launch job freezes nobody twice. Each
  * person's OutboundMessage row is written only when their batch is sent (src/campaigns/dispatch.ts).
@@ -17,6 +17,8 @@ export interface FreezeDeps {
   texts: Texts;
   maxPerDay: number;
   maxPerWeek: number;
+  /** People per slice: one dispatch job's worth (DISPATCH_SLICE_SIZE). */
+  sliceSize: number;
 }
 
 export interface FreezeStats {
@@ -72,9 +74,6 @@ export async function loadCampaign(sql: Sql, id: number, lock = false): Promise<
     generation: c.generation,
   };
 }
-
-/** People per slice: one dispatch job's worth (DISPATCH_BATCH_SIZE-sized batches within it). */
-export const SLICE_SIZE = 2000;
 
 /**
  * The candidates: everyone the filter selects, with their channel and why they would be left out.
@@ -207,7 +206,7 @@ export async function freezeCampaign(
       `WITH cand AS MATERIALIZED (${cand.text}),
        people AS (${people}),
        numbered AS (
-         SELECT wid, ch, choices, (row_number() OVER (PARTITION BY ch ORDER BY wid) - 1) / ${p(SLICE_SIZE)}::int AS n FROM people
+         SELECT wid, ch, choices, (row_number() OVER (PARTITION BY ch ORDER BY wid) - 1) / ${p(deps.sliceSize)}::int AS n FROM people
        ), ins AS (
          INSERT INTO "CampaignSlice" ("campaignId", seq, channel, "workerIds", choices)
          SELECT $1, row_number() OVER (ORDER BY ch, n), ch::"Channel", ids, picks

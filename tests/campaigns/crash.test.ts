@@ -1,25 +1,23 @@
 /**
  * Crash safety with real processes: the worker is killed (SIGKILL) in the middle of a campaign
- * while provider calls are in flight, and started again; Redis (append-only file on) is
- * restarted mid-campaign; the provider has an outage. Each time, every recipient has exactly one
- * message at the provider and the ledger agrees with it.
+ * while provider calls are in flight, and started again; two worker processes share a campaign
+ * and one of them is killed; Redis (append-only file on) is restarted mid-campaign; the provider
+ * has an outage. Each time, every recipient has exactly one message at the provider and the
+ * ledger agrees with it.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createCampaign, launchCampaign } from '../../src/campaigns/control.js';
-import { loadConfig } from '../../src/config.js';
-import { type Db, openDb } from '../../src/db/database.js';
+import type { Db } from '../../src/db/database.js';
 import { createTexts } from '../../src/i18n.js';
-import { PROJECT_ROOT } from '../../src/paths.js';
-import { createQueues } from '../../src/queues/queues.js';
 import { startTwilioSimulator, type TwilioSimulator } from '../../src/simulators/twilio/index.js';
-import { createPgDatabase } from '../helpers/db.js';
 import { freePort } from '../helpers/net.js';
 import { startTestService } from '../helpers/service.js';
+import { kill, smsPerRecipient, type WorkerRig, workerRig } from '../helpers/worker-process.js';
 import { NO_QUIET_HOURS, seedCounty, staffFor } from './helpers.js';
 
 const cleanups: Array<() => Promise<unknown> | unknown> = [];
@@ -27,13 +25,6 @@ afterEach(async () => {
   for (const c of cleanups.reverse()) await c();
   cleanups.length = 0;
 });
-
-/** Messages the provider accepted, per recipient. */
-function perRecipient(sim: TwilioSimulator): Map<string, number> {
-  const m = new Map<string, number>();
-  for (const x of sim.messages({ direction: 'outbound-api' })) m.set(x.to, (m.get(x.to) ?? 0) + 1);
-  return m;
-}
 
 async function ledgerAgrees(db: Db, sim: TwilioSimulator, campaignId: number): Promise<void> {
   const rows = await db.pool.query<{ status: string; providerId: string | null; phone: string }>(
@@ -47,96 +38,96 @@ async function ledgerAgrees(db: Db, sim: TwilioSimulator, campaignId: number): P
   }
 }
 
+/** Seeds a county of `n` people with phones and launches a policy notice to them. */
+async function launchTo(rig: WorkerRig, county: string, n: number) {
+  const { workers } = await seedCounty(
+    rig.db,
+    county,
+    Array.from({ length: n }, () => ({ phone: true })),
+  );
+  const staff = await staffFor(rig.db, county);
+  const deps = { db: rig.db, queues: rig.queues, texts: await createTexts(), config: rig.config };
+  const c = await createCampaign(deps, staff, {
+    name: '崩溃测试',
+    kind: 'POLICY_NOTICE',
+    regionCode: county,
+    content: { text: { 'zh-CN': '崩溃恢复测试通知' } },
+  });
+  await launchCampaign(deps, staff, c.id);
+  return { workers, campaignId: c.id };
+}
+
+async function inDoubtCount(db: Db, campaignId: number): Promise<number> {
+  const r = await db.pool.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM "OutboundMessage" WHERE "campaignId" = $1 AND status = 'QUEUED' AND "claimedAt" IS NOT NULL`,
+    [campaignId],
+  );
+  return r.rows[0]!.n;
+}
+
+const campaignStatus = async (db: Db, id: number) =>
+  (await db.pool.query(`SELECT status FROM "Campaign" WHERE id = $1`, [id])).rows[0].status;
+
 describe('a worker process killed mid-campaign', () => {
   it('is restarted and every recipient gets the message exactly once (in-doubt sends settled from the provider’s list)', async () => {
     const sim = await startTwilioSimulator();
     cleanups.push(() => sim.close());
-    const pg = await createPgDatabase('outreach_crash');
-    cleanups.push(() => pg.drop());
-    const dataDir = mkdtempSync(join(tmpdir(), 'outreach-crash-'));
-    cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
-    const prefix = `crash-${Date.now()}`;
-    const env = {
-      ...process.env,
-      ...NO_QUIET_HOURS,
-      DATABASE_URL: pg.url,
-      REDIS_URL: process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379',
-      REDIS_PREFIX: prefix,
-      DATA_DIR: dataDir,
-      TWILIO_ACCOUNT_SID: sim.accountSid,
-      TWILIO_AUTH_TOKEN: sim.authToken,
-      TWILIO_FROM: '+8610690000000',
-      TWILIO_API_BASE: sim.url,
-      PUBLIC_BASE_URL: 'http://127.0.0.1:9',
-      // Telegram is not used by this campaign; a worker process needs some provider configured.
-      TELEGRAM_BOT_TOKEN: '123456:AAAAAAAAAAAAAAAAAAAAAAAAAAAA',
-      TELEGRAM_API_ROOT: 'http://127.0.0.1:9',
-      SMS_RATE_PER_SECOND: '0',
-      DISPATCH_IN_DOUBT_AFTER_MS: '1500',
-      LOG_LEVEL: 'silent',
-    };
-    const config = loadConfig(env);
-    const db = await openDb({ databaseUrl: pg.url, dataDir, migrate: true });
-    cleanups.push(() => db.close());
-    const redis = new Redis(env.REDIS_URL, { maxRetriesPerRequest: null });
-    const queues = createQueues(redis, prefix);
-    cleanups.push(async () => {
-      await Promise.all(Object.values(queues).map((q) => q.obliterate({ force: true }).catch(() => {})));
-      await Promise.all(Object.values(queues).map((q) => q.close()));
-      redis.disconnect();
-    });
-
-    const { workers } = await seedCounty(
-      db,
-      '610821',
-      Array.from({ length: 400 }, () => ({ phone: true })),
-    );
-    const staff = await staffFor(db, '610821');
-    const deps = { db, queues, texts: await createTexts(), config };
-    const c = await createCampaign(deps, staff, {
-      name: '崩溃测试',
-      kind: 'POLICY_NOTICE',
-      regionCode: '610821',
-      content: { text: { 'zh-CN': '崩溃恢复测试通知' } },
-    });
+    const rig = await workerRig({ twilio: sim });
+    cleanups.push(() => rig.close());
     // Every provider call answers after 400 ms: at any moment dozens are in flight.
     sim.injectFailure({ kind: 'slow', times: Number.POSITIVE_INFINITY, delayMs: 400 });
-
-    const startWorker = (): ChildProcess => {
-      const child = spawn(process.execPath, [join(PROJECT_ROOT, 'bin/outreach.js'), 'worker'], {
-        cwd: PROJECT_ROOT,
-        env,
-        stdio: 'ignore',
-      });
-      cleanups.push(() => child.kill('SIGKILL'));
-      return child;
-    };
-    const first = startWorker();
-    await launchCampaign(deps, staff, c.id);
+    const first = rig.startWorker();
+    const { workers, campaignId } = await launchTo(rig, '610821', 400);
     await expect
       .poll(() => sim.messages({ direction: 'outbound-api' }).length, { timeout: 30_000, interval: 50 })
       .toBeGreaterThan(100);
-    first.kill('SIGKILL');
-    await new Promise((r) => first.once('exit', r));
-    const inDoubt = await db.pool.query<{ n: number }>(
-      `SELECT count(*)::int AS n FROM "OutboundMessage" WHERE "campaignId" = $1 AND status = 'QUEUED' AND "claimedAt" IS NOT NULL`,
-      [c.id],
-    );
-    expect(inDoubt.rows[0]!.n).toBeGreaterThan(0); // calls the provider took but the ledger never heard back from
-    const atKill = sim.messages({ direction: 'outbound-api' }).length;
-    expect(atKill).toBeLessThan(workers.length);
+    await kill(first);
+    expect(await inDoubtCount(rig.db, campaignId)).toBeGreaterThan(0); // calls the provider took but the ledger never heard back from
+    expect(sim.messages({ direction: 'outbound-api' }).length).toBeLessThan(workers.length);
 
-    startWorker();
-    await expect
-      .poll(async () => (await db.pool.query(`SELECT status FROM "Campaign" WHERE id = $1`, [c.id])).rows[0].status, {
-        timeout: 90_000,
-        interval: 500,
-      })
-      .toBe('COMPLETED');
-    const counts = perRecipient(sim);
+    rig.startWorker();
+    await expect.poll(() => campaignStatus(rig.db, campaignId), { timeout: 90_000, interval: 500 }).toBe('COMPLETED');
+    const counts = smsPerRecipient(sim);
     expect(counts.size).toBe(workers.length);
     expect([...counts.values()].filter((n) => n !== 1)).toEqual([]);
-    await ledgerAgrees(db, sim, c.id);
+    await ledgerAgrees(rig.db, sim, campaignId);
+  }, 150_000);
+});
+
+describe('two worker processes on the same Redis and PostgreSQL', () => {
+  it('share a campaign’s slices without a duplicate, and one takes over when the other is killed mid-send', async () => {
+    const sim = await startTwilioSimulator();
+    cleanups.push(() => sim.close());
+    // Slices of 40: the 400 people are ten dispatch jobs, shared out between the processes.
+    const rig = await workerRig({ twilio: sim }, { DISPATCH_SLICE_SIZE: '40' });
+    cleanups.push(() => rig.close());
+    sim.injectFailure({ kind: 'slow', times: Number.POSITIVE_INFINITY, delayMs: 300 });
+    const a = rig.startWorker();
+    rig.startWorker();
+    const { workers, campaignId } = await launchTo(rig, '610824', 400);
+    const slices = async () =>
+      (
+        await rig.db.pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM "CampaignSlice" WHERE "campaignId" = $1`, [
+          campaignId,
+        ])
+      ).rows[0]!.n;
+    await expect.poll(slices, { timeout: 30_000, interval: 50 }).toBe(10);
+    // Both processes hold slice jobs at once (each runs up to 4), so both are sending.
+    await expect
+      .poll(async () => (await rig.queues.dispatch.getJobCounts('active')).active, { timeout: 30_000, interval: 50 })
+      .toBeGreaterThan(4);
+    await expect
+      .poll(() => sim.messages({ direction: 'outbound-api' }).length, { timeout: 30_000, interval: 50 })
+      .toBeGreaterThan(60);
+    await kill(a);
+    expect(sim.messages({ direction: 'outbound-api' }).length).toBeLessThan(workers.length);
+
+    // The survivor takes up the dead process's slices (stalled jobs) and settles its claims.
+    await expect.poll(() => campaignStatus(rig.db, campaignId), { timeout: 90_000, interval: 500 }).toBe('COMPLETED');
+    const counts = smsPerRecipient(sim);
+    expect(counts.size).toBe(workers.length);
+    expect([...counts.values()].filter((n) => n !== 1)).toEqual([]);
+    await ledgerAgrees(rig.db, sim, campaignId);
   }, 150_000);
 });
 
@@ -229,7 +220,7 @@ describe('Redis restarted mid-campaign (append-only file on)', () => {
         interval: 500,
       })
       .toBe('COMPLETED');
-    const counts = perRecipient(sim);
+    const counts = smsPerRecipient(sim);
     expect(counts.size).toBe(workers.length);
     expect([...counts.values()].filter((n) => n !== 1)).toEqual([]);
     await ledgerAgrees(d.db, sim, c.id);
@@ -277,7 +268,7 @@ describe('a provider outage', () => {
         interval: 300,
       })
       .toBe('COMPLETED');
-    const counts = perRecipient(sim);
+    const counts = smsPerRecipient(sim);
     expect(counts.size).toBe(workers.length);
     expect([...counts.values()].every((n) => n === 1)).toBe(true);
   }, 60_000);

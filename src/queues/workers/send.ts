@@ -50,6 +50,10 @@ export function createSendWorker(deps: WorkerDeps, queue: QueueName, concurrency
       connection: deps.workerConnection(),
       prefix: deps.config.REDIS_PREFIX,
       concurrency,
+      // A send whose process died is taken up again within 10-20 s (BullMQ's default: 30-60 s);
+      // the in-doubt check settles it before anything is sent again.
+      lockDuration: 10_000,
+      stalledInterval: 10_000,
       autorun: false,
       settings: { backoffStrategy: (attemptsMade) => cappedBackoff(attemptsMade) },
     },

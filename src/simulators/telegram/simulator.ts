@@ -75,7 +75,9 @@ export type TelegramFailureKind =
   /** 500 "Internal Server Error". */
   | 'server-error'
   /** 502 "Bad Gateway". */
-  | 'bad-gateway';
+  | 'bad-gateway'
+  /** The call succeeds, but its answer comes only after delayMs (a crash can fall in between). */
+  | 'slow';
 
 export interface TelegramFailureRule {
   kind: TelegramFailureKind;
@@ -85,6 +87,8 @@ export interface TelegramFailureRule {
   times?: number;
   /** retry_after of a 429 in seconds (default 5). */
   retryAfter?: number;
+  /** Delay of 'slow' (default 1000). */
+  delayMs?: number;
 }
 
 /** A message the bot sent, in its current state (edits applied). */
@@ -173,18 +177,16 @@ const DEFAULT_UPDATE_TYPES = new Set(['message', 'callback_query', 'my_chat_memb
 const now = () => Math.floor(Date.now() / 1000);
 const key = (chatId: number, messageId: number) => `${chatId}:${messageId}`;
 
-function failureAnswer(rule: TelegramFailureRule): ApiAnswer {
-  switch (rule.kind) {
+function failureAnswer(kind: Exclude<TelegramFailureKind, 'slow'>, retryAfter = 5): ApiAnswer {
+  switch (kind) {
     case 'blocked':
       return apiError(403, 'Forbidden: bot was blocked by the user');
     case 'deactivated':
       return apiError(403, 'Forbidden: user is deactivated');
     case 'chat-not-found':
       return apiError(400, 'Bad Request: chat not found');
-    case 'rate-limited': {
-      const retry = rule.retryAfter ?? 5;
-      return apiError(429, `Too Many Requests: retry after ${retry}`, { retry_after: retry });
-    }
+    case 'rate-limited':
+      return apiError(429, `Too Many Requests: retry after ${retryAfter}`, { retry_after: retryAfter });
     case 'server-error':
       return apiError(500, 'Internal Server Error');
     case 'bad-gateway':
@@ -578,7 +580,9 @@ export class TelegramSimulator implements BotApiBackend {
     if (rule) {
       rule.remaining -= 1;
       this.failureRules = this.failureRules.filter((r) => r.remaining > 0);
-      return failureAnswer(rule);
+      const kind = rule.kind;
+      if (kind !== 'slow') return failureAnswer(kind, rule.retryAfter);
+      await new Promise((r) => setTimeout(r, rule.delayMs ?? 1000));
     }
     const handler = this.methods[method];
     if (!handler) return apiError(404, 'Not Found');
