@@ -86,13 +86,23 @@ const schema = z.object({
   DISPATCH_CONCURRENCY: z.coerce.number().int().min(1).max(500).default(32),
   /** People per campaign slice, frozen at launch: one dispatch job each, shared out among the worker processes. */
   DISPATCH_SLICE_SIZE: z.coerce.number().int().min(1).max(100_000).default(2000),
-  /**
-   * A campaign message claimed this long ago and still unsent is "in doubt" (its process died
-   * mid-send) and is checked against the provider's message list. Longer than any provider call.
-   */
   /** For CLI commands that talk to a running service (`outreach campaign …`): its API token. */
   OUTREACH_TOKEN: optionalString,
+  /**
+   * A message (campaign or reply) claimed this long ago and still unsent is "in doubt" (its
+   * process died mid-send): SMS is checked against Twilio's message list, Telegram and calls are
+   * recorded outcome_unknown. Longer than any provider call.
+   */
   DISPATCH_IN_DOUBT_AFTER_MS: z.coerce.number().int().min(1000).default(60_000),
+  /**
+   * A message the provider took (SENT) without a final delivery report for this long is looked up
+   * at the provider and settled: Twilio does not send a lost status callback again.
+   */
+  DELIVERY_CHECK_AFTER_MS: z.coerce
+    .number()
+    .int()
+    .min(1000)
+    .default(30 * 60_000),
   /** Days between the steps of the zero-employment follow-up plan (SMS leads, call, family, staff task). */
   FOLLOW_UP_STEP_DAYS: z.coerce.number().min(0).max(60).default(3),
   /** Days staff get to act on the plan's last step (the StaffTask's dueAt). */

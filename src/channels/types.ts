@@ -2,7 +2,7 @@
  * One shape for every channel. Adding a channel (WeChat, a Chinese SMS gateway) is one new folder
  * under src/channels with an adapter and its webhook routes; nothing else changes.
  */
-import type { Channel } from '../generated/prisma/enums.js';
+import type { Channel, MessageStatus } from '../generated/prisma/enums.js';
 
 /** A message as the ledger knows it, ready to go out. Addresses are resolved at send time only. */
 export interface OutboundSend {
@@ -31,6 +31,12 @@ export interface ChannelAdapter {
    * settled without sending it twice. Channels whose provider keeps no list leave it out.
    */
   findSent?(msg: OutboundSend, since: Date): Promise<SendResult | null>;
+  /**
+   * The provider's current status of a message it took, as a ledger status (null: nothing the
+   * ledger tracks yet), or null when the provider does not know the id: how a delivery report
+   * whose callback was lost is recovered. Channels whose provider cannot be asked leave it out.
+   */
+  fetchStatus?(providerId: string): Promise<{ status: MessageStatus | null; errorCode?: string } | null>;
 }
 
 /** An inbound message normalised from any provider, before it is recorded. */

@@ -1,5 +1,6 @@
 /** Sends SMS through Twilio's Messages API (or a Twilio-compatible endpoint). */
-import type twilio from 'twilio';
+import twilio from 'twilio';
+import { twilioStatus } from '../../ledger/delivery-status.js';
 import type { ChannelAdapter, OutboundSend, SendResult } from '../types.js';
 import { createMessagesApi } from './messages-api.js';
 import { toSendError } from './send-errors.js';
@@ -38,6 +39,15 @@ export function createTwilioSmsAdapter(opts: TwilioSmsOptions): ChannelAdapter {
           segments: Number.isFinite(providerSegments) && providerSegments > 0 ? providerSegments : smsSegments(body),
         };
       } catch (err) {
+        throw toSendError(err);
+      }
+    },
+    async fetchStatus(providerId: string) {
+      try {
+        const m = await opts.client.messages(providerId).fetch();
+        return { status: twilioStatus('message', m.status), ...(m.errorCode ? { errorCode: String(m.errorCode) } : {}) };
+      } catch (err) {
+        if (err instanceof twilio.RestException && err.status === 404) return null;
         throw toSendError(err);
       }
     },

@@ -3,7 +3,8 @@
  * /webhooks/twilio/voice/message, which reads the message aloud in Mandarin. Answering-machine
  * detection tells a person from a voicemail; call status callbacks close the ledger row.
  */
-import type twilio from 'twilio';
+import twilio from 'twilio';
+import { twilioStatus } from '../../ledger/delivery-status.js';
 import type { ChannelAdapter, OutboundSend, SendResult } from '../types.js';
 import { toSendError } from './send-errors.js';
 
@@ -29,6 +30,15 @@ export function createTwilioVoiceAdapter(opts: TwilioVoiceOptions): ChannelAdapt
         });
         return { providerId: call.sid, segments: 1 };
       } catch (err) {
+        throw toSendError(err);
+      }
+    },
+    async fetchStatus(providerId: string) {
+      try {
+        const call = await opts.client.calls(providerId).fetch();
+        return { status: twilioStatus('call', call.status) };
+      } catch (err) {
+        if (err instanceof twilio.RestException && err.status === 404) return null;
         throw toSendError(err);
       }
     },

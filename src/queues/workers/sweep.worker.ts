@@ -1,13 +1,15 @@
 /**
  * Re-queues ledger rows whose queue job was lost: a message recorded while Redis refused the job,
  * or a Redis that lost its data. Runs every minute; job ids are the row ids, so a row whose job
- * still exists is not queued twice, and the handlers are idempotent anyway.
+ * still exists is not queued twice, and the handlers are idempotent anyway. Also completes or
+ * re-plans running campaigns, and recovers delivery reports whose callback was lost.
  */
 import { Worker } from 'bullmq';
 import { ensureDefaultCampaigns } from '../../campaigns/defaults.js';
 import { completeIfDone, planDispatch } from '../../campaigns/dispatch.js';
 import type { Channel } from '../../generated/prisma/enums.js';
 import { enqueueSends } from '../../ledger/outbound.js';
+import { checkOverdueReports } from '../../outbound/delivery-check.js';
 import { bullName, QueueName } from '../names.js';
 import type { Queues } from '../queues.js';
 import type { WorkerDeps } from './deps.js';
@@ -17,8 +19,8 @@ const GRACE = '1 minute';
 const LIMIT = 5000;
 
 export async function sweep(
-  deps: Pick<WorkerDeps, 'db' | 'queues' | 'config'>,
-): Promise<{ inbound: number; outbound: number; campaigns: number }> {
+  deps: Pick<WorkerDeps, 'db' | 'queues' | 'config' | 'logger' | 'providers'>,
+): Promise<{ inbound: number; outbound: number; campaigns: number; reports: number }> {
   const inbound = await deps.db.pool.query<{ id: string }>(
     `SELECT id FROM "InboundMessage" WHERE "handledAt" IS NULL AND "receivedAt" < now() - $1::interval ORDER BY id LIMIT $2`,
     [GRACE, LIMIT],
@@ -41,7 +43,14 @@ export async function sweep(
       outbound.rows.map((r) => ({ id: BigInt(r.id), channel: r.channel })),
     );
   }
-  return { inbound: inbound.rows.length, outbound: outbound.rows.length, campaigns: await sweepCampaigns(deps) };
+  const campaigns = await sweepCampaigns(deps);
+  const reports = await checkOverdueReports({
+    db: deps.db,
+    logger: deps.logger,
+    adapters: deps.providers.adapters,
+    afterMs: deps.config.DELIVERY_CHECK_AFTER_MS,
+  });
+  return { inbound: inbound.rows.length, outbound: outbound.rows.length, campaigns, reports: reports.settled };
 }
 
 /**
