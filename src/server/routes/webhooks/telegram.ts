@@ -14,50 +14,25 @@ export const TELEGRAM_WEBHOOK_PATH = '/webhooks/telegram';
 
 /** Telegram's ids (users, chats, updates) fit in 52 bits, sign aside. */
 const TG_ID = { type: 'integer', minimum: -Number.MAX_SAFE_INTEGER, maximum: Number.MAX_SAFE_INTEGER } as const;
-const withId = { type: 'object', required: ['id'], properties: { id: TG_ID } } as const;
+/** An object schema with the fields it must have. */
+const object = (required: string[], properties: Record<string, unknown>) => ({ type: 'object', required, properties });
+const withId = object(['id'], { id: TG_ID });
+const text = { type: 'string' };
 
 /** What the handlers in channels/telegram/bot.ts read of an update; the rest is stored as sent. */
-const updateSchema = {
-  type: 'object',
-  required: ['update_id'],
-  properties: {
-    update_id: { type: 'integer', minimum: 0, maximum: Number.MAX_SAFE_INTEGER },
-    message: {
-      type: 'object',
-      required: ['message_id', 'chat'],
-      properties: {
-        message_id: { type: 'integer' },
-        chat: withId,
-        from: withId,
-        text: { type: 'string' },
-        caption: { type: 'string' },
-        contact: {
-          type: 'object',
-          required: ['phone_number'],
-          properties: { phone_number: { type: 'string', maxLength: 64 }, user_id: TG_ID },
-        },
-      },
-    },
-    callback_query: {
-      type: 'object',
-      required: ['id', 'from'],
-      properties: {
-        id: { type: 'string' },
-        from: withId,
-        data: { type: 'string' },
-        message: { type: 'object', properties: { chat: withId } },
-      },
-    },
-    my_chat_member: {
-      type: 'object',
-      required: ['chat', 'new_chat_member'],
-      properties: {
-        chat: withId,
-        new_chat_member: { type: 'object', required: ['status'], properties: { status: { type: 'string' } } },
-      },
-    },
-  },
-} as const;
+const updateSchema = object(['update_id'], {
+  update_id: { type: 'integer', minimum: 0, maximum: Number.MAX_SAFE_INTEGER },
+  message: object(['message_id', 'chat'], {
+    message_id: { type: 'integer' },
+    chat: withId,
+    from: withId,
+    text,
+    caption: text,
+    contact: object(['phone_number'], { phone_number: { type: 'string', maxLength: 64 }, user_id: TG_ID }),
+  }),
+  callback_query: object(['id', 'from'], { id: text, from: withId, data: text, message: object([], { chat: withId }) }),
+  my_chat_member: object(['chat', 'new_chat_member'], { chat: withId, new_chat_member: object(['status'], { status: text }) }),
+});
 
 export const telegramWebhook: FastifyPluginAsync = async (app) => {
   const { providers, recorder, db, config } = app.deps;
