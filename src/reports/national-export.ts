@@ -8,6 +8,7 @@
  * ended); a worker without such an event is UNKNOWN. "Last confirmed" is always the latest.
  */
 import type { Sql } from '../db/sql.js';
+import { invalid } from '../errors.js';
 import { shanghaiMonth } from '../ledger/china-time.js';
 import { CAPACITY_ZH, monthBounds, STATUS_ZH } from './common.js';
 import type { Column } from './export.js';
@@ -49,7 +50,7 @@ export function nationalExportOptions(opts: { month?: string; now?: Date } = {})
   const current = shanghaiMonth(now);
   const month = opts.month ?? current;
   const { end } = monthBounds(month);
-  if (month > current) throw new RangeError(`month ${month} has not begun`);
+  if (month > current) throw invalid('month', `${month} has not begun`);
   return { now, asOf: month < current ? { lastDay: lastDayOf(month), end } : undefined };
 }
 

@@ -8,6 +8,7 @@
  * with zeros ('610921000000') is accepted for the region it pads.
  */
 import type { Sql } from '../db/sql.js';
+import { DomainError } from '../errors.js';
 import type { RegionLevel } from '../generated/prisma/enums.js';
 import { REGION_COLUMN, type RegionColumn } from '../staff/scope.js';
 
@@ -41,12 +42,16 @@ export interface ResolvedScope extends Scope {
 export type GroupBy = 'province' | 'city' | 'county' | 'township' | 'village';
 export const GROUP_BYS: readonly GroupBy[] = ['province', 'city', 'county', 'township', 'village'];
 
-export class ScopeError extends Error {
+export class ScopeError extends DomainError {
   constructor(
     message: string,
-    readonly code: 'NOT_FOUND' | 'OUTSIDE' | 'BAD_GROUP',
+    readonly kind: 'NOT_FOUND' | 'OUTSIDE' | 'BAD_GROUP',
   ) {
-    super(message);
+    super(
+      kind === 'NOT_FOUND' ? 404 : kind === 'OUTSIDE' ? 403 : 400,
+      kind === 'NOT_FOUND' ? 'not_found' : kind === 'OUTSIDE' ? 'forbidden' : 'validation_error',
+      message,
+    );
     this.name = 'ScopeError';
   }
 }
