@@ -1,12 +1,13 @@
 /**
  * Field rules every webhook shares: ledger ids carried in callback URLs, and NUL bytes.
  *
- * NUL bytes in webhook fields. PostgreSQL text and jsonb cannot hold U+0000, so a field carrying
+ * PostgreSQL text and jsonb cannot hold U+0000, so a field carrying
  * one would fail the insert (a 5xx, and a provider retrying it for hours). Twilio's form fields are
  * refused with a 400 naming the field; Telegram's JSON is cleaned instead, since an update Telegram
  * cannot deliver is retried and then dropped, and the person's words would be lost with it.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { nulPath } from '../../../validation.js';
 
 /**
  * A ledger id in a callback URL (`?m=`, an OutboundMessage id: a bigint column). At most 18 digits,
@@ -14,21 +15,9 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
  */
 export const LEDGER_ID = { type: 'string', pattern: '^[0-9]{1,18}$' } as const;
 
-/** The name of the first field of a flat form (or query string) whose value holds a NUL byte. */
-function nulField(where: string, fields: unknown): string | null {
-  if (!fields || typeof fields !== 'object') return null;
-  for (const [name, value] of Object.entries(fields)) {
-    const values = Array.isArray(value) ? value : [value];
-    if (name.includes('\u0000') || values.some((v) => typeof v === 'string' && v.includes('\u0000'))) {
-      return `${where}/${name.replaceAll('\u0000', '\\0')}`;
-    }
-  }
-  return null;
-}
-
 /** preValidation hook: 400 when a form field or query parameter holds a NUL byte. */
 export async function refuseNulBytes(req: FastifyRequest, reply: FastifyReply): Promise<void> {
-  const field = nulField('body', req.body) ?? nulField('querystring', req.query);
+  const field = nulPath(req.body, 'body') ?? nulPath(req.query, 'querystring');
   if (field) {
     await reply.status(400).send({ error: 'validation_error', message: `${field} must not contain NUL bytes` });
   }
