@@ -17,7 +17,8 @@ export const LEDGER_ID = { type: 'string', pattern: '^[0-9]{1,18}$' } as const;
 
 /** preValidation hook: 400 when a form field or query parameter holds a NUL byte. */
 export async function refuseNulBytes(req: FastifyRequest, reply: FastifyReply): Promise<void> {
-  const field = nulPath(req.body, 'body') ?? nulPath(req.query, 'querystring');
+  // Forms and query strings are parsed into objects of their own prototype: copied to plain ones.
+  const field = nulPath({ ...(req.body as object) }, 'body') ?? nulPath({ ...(req.query as object) }, 'querystring');
   if (field) {
     await reply.status(400).send({ error: 'validation_error', message: `${field} must not contain NUL bytes` });
   }
