@@ -19,7 +19,7 @@ import { inTransaction, type Sql } from '../db/sql.js';
 import { startCheckIn } from '../flows/check-in.js';
 import type { Channel } from '../generated/prisma/enums.js';
 import type { Texts } from '../i18n.js';
-import { shanghaiDate } from '../ledger/china-time.js';
+import { shanghaiDate, shanghaiDay } from '../ledger/china-time.js';
 import { isOptedOut } from '../ledger/opt-outs.js';
 import { createMessage } from '../ledger/outbound.js';
 import { EMPLOYED_STATUSES } from '../ledger/status-rules.js';
@@ -43,12 +43,6 @@ export function previousMonth(month: string): string {
   assertMonth(month);
   const [y, m] = month.split('-').map(Number) as [number, number];
   return m === 1 ? `${y - 1}-12` : `${y}-${String(m - 1).padStart(2, '0')}`;
-}
-
-/** The China calendar day (YYYY-MM-DD) of `now`. */
-function chinaToday(now: Date): string {
-  const [y, m, d] = shanghaiDate(now);
-  return `${y}-${String(m).padStart(2, '0')}-${String(d).padStart(2, '0')}`;
 }
 
 export interface DemandRow {
@@ -357,7 +351,7 @@ export async function followUpTrainees(
         AND ($3::int IS NULL OR w."countyId" = $3)
       ORDER BY c."endDate", e.id
       LIMIT $4`,
-    [chinaToday(now), FOLLOW_UP_DAYS, opts.countyId ?? null, opts.limit ?? 5000],
+    [shanghaiDay(now), FOLLOW_UP_DAYS, opts.countyId ?? null, opts.limit ?? 5000],
   );
   const result: FollowUpResult = { followedUp: [], deferred: 0, updated: 0 };
   const done: number[] = [];
@@ -456,7 +450,7 @@ export async function trainingRates(
       WHERE i."regionId" IN (SELECT id FROM sub)
       GROUP BY i.id, c.id
       ORDER BY i.id, c."endDate", c.id`,
-    [q.regionId, chinaToday(q.now ?? new Date()), FOLLOW_UP_DAYS],
+    [q.regionId, shanghaiDay(q.now ?? new Date()), FOLLOW_UP_DAYS],
   );
   const courses: CourseRate[] = r.rows.map((c) => ({
     courseId: c.courseId,

@@ -14,7 +14,7 @@
 import type { Writable } from 'node:stream';
 import type { Sql } from '../db/sql.js';
 import type { Channel } from '../generated/prisma/enums.js';
-import { shanghaiDate } from '../ledger/china-time.js';
+import { shanghaiDay } from '../ledger/china-time.js';
 import { appendEmploymentEvent } from '../ledger/employment.js';
 import { type Column, type ExportFormat, writeCsv, writeXlsxSheets } from '../reports/export.js';
 
@@ -143,15 +143,13 @@ export async function recordTemporarilyUnwilling(sql: Sql, input: UnwillingInput
   const { missing, serviceContacts } = await checkUnwilling(sql, input);
   if (missing.length > 0) return { ok: false, missing, serviceContacts };
   const now = input.now ?? new Date();
-  const [y, m, d] = shanghaiDate(now);
-  const today = `${y}-${String(m).padStart(2, '0')}-${String(d).padStart(2, '0')}`;
   const eventId = await appendEmploymentEvent(
     sql,
     {
       workerId: input.workerId,
       status: 'TEMPORARILY_UNWILLING',
       reason: input.reason.trim(),
-      effectiveDate: input.effectiveDate ?? today,
+      effectiveDate: input.effectiveDate ?? shanghaiDay(now),
       confirmationId: input.confirmationId as number,
     },
     { source: 'STAFF', channel: input.channel ?? 'API', reportedById: input.staffUserId ?? null },

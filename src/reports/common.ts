@@ -65,19 +65,6 @@ export function maskPhone(phone: string | null | undefined): string {
   return `****${phone.slice(-4)}`;
 }
 
-/** Start (inclusive) and end (exclusive) of a China calendar month "YYYY-MM", as instants. */
-export function monthBounds(month: string): { start: Date; end: Date } {
-  const m = /^(\d{4})-(\d{2})$/.exec(month);
-  const y = Number(m?.[1]);
-  const mo = Number(m?.[2]);
-  if (!m || mo < 1 || mo > 12) throw new Error(`month must be YYYY-MM, got ${month}`);
-  const CHINA_OFFSET_MS = 8 * 3600_000;
-  return {
-    start: new Date(Date.UTC(y, mo - 1, 1) - CHINA_OFFSET_MS),
-    end: new Date(Date.UTC(y, mo, 1) - CHINA_OFFSET_MS),
-  };
-}
-
 /** Whole days from `since` to `now` (0 for less than a day). */
 export function daysBetween(since: Date | null, now: Date): number | null {
   if (!since) return null;
