@@ -20,9 +20,7 @@ import { DomainError, type DomainStatus } from '../errors.js';
 import type { Channel } from '../generated/prisma/enums.js';
 import { shanghaiDay } from '../ledger/china-time.js';
 import { appendEmploymentEvent } from '../ledger/employment.js';
-
-export const POST_MAX_MONTHS = 6;
-export const POST_MAX_MONTHS_EXTENDED = 12;
+import { POST_MAX_MONTHS, POST_MAX_MONTHS_EXTENDED } from '../ledger/program-rules.js';
 
 export type PostErrorCode =
   | 'invalid_dates'

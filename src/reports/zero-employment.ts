@@ -13,7 +13,8 @@
 import type { Sql } from '../db/sql.js';
 import type { HouseholdCategory } from '../generated/prisma/enums.js';
 import { shanghaiMonthBounds } from '../ledger/china-time.js';
-import { CATEGORY_ZH, daysBetween, int, numOrNull, SERVICE_KINDS } from './common.js';
+import { SERVICE_KINDS } from '../ledger/program-rules.js';
+import { CATEGORY_ZH, daysBetween, int, numOrNull } from './common.js';
 import { type Column, keysetBatches } from './export.js';
 import {
   type GroupBy,
