@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import type { Sql } from '../db/sql.js';
+import { invalid } from '../errors.js';
 import { EmploymentStatus, HouseholdCategory, type RegionLevel } from '../generated/prisma/enums.js';
 import { subtreeFilter } from '../staff/scope.js';
 
@@ -42,19 +43,10 @@ export interface RegionRef {
   level: RegionLevel;
 }
 
-export class AudienceError extends Error {
-  constructor(
-    readonly field: string,
-    message: string,
-  ) {
-    super(`${field}: ${message}`);
-  }
-}
-
 export async function regionsByCode(sql: Sql, codes: string[]): Promise<RegionRef[]> {
   const r = await sql.query<RegionRef>(`SELECT id, code, level FROM "Region" WHERE code = ANY($1::text[])`, [codes]);
   const missing = codes.filter((c) => !r.rows.some((x) => x.code === c));
-  if (missing.length) throw new AudienceError('audience.regions', `unknown region code ${missing.join(', ')}`);
+  if (missing.length) throw invalid('audience/regions', `names no region in the ledger (${missing.join(', ')})`);
   return r.rows;
 }
 
@@ -88,7 +80,7 @@ export async function audienceSql(
     const regions = await regionsByCode(sql, a.regions);
     const outside = regions.filter((r) => !r.code.startsWith(scope.code));
     if (outside.length) {
-      throw new AudienceError('audience.regions', `region ${outside.map((r) => r.code).join(', ')} is outside ${scope.code}`);
+      throw invalid('audience/regions', `: region ${outside.map((r) => r.code).join(', ')} is outside ${scope.code}`);
     }
     conds.push(`(${regions.map((r) => `w."${subtreeFilter(r).column}" = ${p(r.id)}`).join(' OR ')})`);
   }

@@ -6,10 +6,12 @@
  */
 import { z } from 'zod';
 import type { Sql } from '../db/sql.js';
+import { invalid } from '../errors.js';
 import type { FlowId } from '../flows/types.js';
 import type { CampaignKind } from '../generated/prisma/enums.js';
 import type { Texts } from '../i18n.js';
 import { shanghaiMonth } from '../ledger/china-time.js';
+import { RowId } from '../validation.js';
 import type { RegionRef } from './audience.js';
 
 export const contentSchema = z
@@ -20,7 +22,7 @@ export const contentSchema = z
       .catchall(z.string().min(1).max(1000))
       .optional(),
     /** JOB_LEADS: only these leads (default: every open lead reaching the campaign's region). */
-    leadIds: z.array(z.number().int().positive()).max(50).optional(),
+    leadIds: z.array(RowId).max(50).optional(),
     /**
      * One channel for everyone (people without an address on it are left out), or AUTO: a call for
      * those who cannot read, else Telegram when linked, else SMS.
@@ -39,15 +41,6 @@ export const FLOW_OF: Partial<Record<CampaignKind, FlowId>> = {
   CHECK_IN: 'check_in',
   TRAINING_FOLLOW_UP: 'check_in',
 };
-
-export class ContentError extends Error {
-  constructor(
-    readonly field: string,
-    message: string,
-  ) {
-    super(`${field}: ${message}`);
-  }
-}
 
 /** Opt-out instruction appended to broadcast texts that do not carry one (carriers expect it). */
 function withFooter(text: string, footer: string): string {
@@ -73,7 +66,7 @@ export async function textsFor(
       out[lang] = withFooter(text, texts.forLanguage(lang)('campaigns:footer'));
     return out;
   }
-  if (kind !== 'TRAINING_LIST') throw new ContentError('content.text', 'a text in zh-CN is required for this kind of campaign');
+  if (kind !== 'TRAINING_LIST') throw invalid('content/text', 'is required for this kind of campaign (a text in zh-CN)');
   const month = shanghaiMonth(now);
   const courses = await sql.query<{ title: string; institution: string; start: string }>(
     `SELECT c.title, i.name AS institution, to_char(c."startDate", 'MM-DD') AS start

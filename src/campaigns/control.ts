@@ -8,12 +8,13 @@ import { z } from 'zod';
 import type { Config } from '../config.js';
 import type { Db } from '../db/database.js';
 import { inTransaction, type Sql } from '../db/sql.js';
+import { conflict, forbidden, invalid, notFound } from '../errors.js';
 import { CampaignKind } from '../generated/prisma/enums.js';
 import type { Texts } from '../i18n.js';
 import type { Queues } from '../queues/queues.js';
 import { recordAudit } from '../staff/audit.js';
 import { codeInScope, findRegion, type Staff } from '../staff/scope.js';
-import { audienceSchema } from './audience.js';
+import { audienceSchema, regionsByCode } from './audience.js';
 import { contentSchema, FLOW_OF } from './content.js';
 import { completeIfDone, planDispatch } from './dispatch.js';
 import { freezeCampaign, loadCampaign, previewCounts } from './freeze.js';
@@ -49,16 +50,6 @@ export const createCampaignSchema = z
   .strict();
 
 export type CreateCampaign = z.input<typeof createCampaignSchema>;
-
-/** A request the caller may not make (403), or one the campaign's state does not allow (409). */
-export class CampaignError extends Error {
-  constructor(
-    readonly statusCode: 400 | 403 | 404 | 409,
-    message: string,
-  ) {
-    super(message);
-  }
-}
 
 const TEXT_KINDS = new Set<string>(['POLICY_NOTICE', 'ZERO_EMPLOYMENT']);
 
@@ -96,7 +87,7 @@ const VIEW = `SELECT c.id, c.name, c.kind, c.status, r.code AS "regionCode", c.a
 export async function getCampaign(sql: Sql, staff: Pick<Staff, 'regionCode'>, id: number): Promise<CampaignView> {
   const r = await sql.query<CampaignView>(`${VIEW} WHERE c.id = $1`, [id]);
   const c = r.rows[0];
-  if (!c || !codeInScope(staff, c.regionCode)) throw new CampaignError(404, `campaign ${id} not found`);
+  if (!c || !codeInScope(staff, c.regionCode)) throw notFound(`campaign ${id} not found`);
   return c;
 }
 
@@ -111,20 +102,21 @@ export async function listCampaigns(sql: Sql, staff: Pick<Staff, 'regionCode'>, 
 export async function createCampaign(deps: CampaignDeps, staff: Staff, input: CreateCampaign): Promise<CampaignView> {
   const c = createCampaignSchema.parse(input);
   const region = await findRegion(deps.db.pool, { code: c.regionCode });
-  if (!region) throw new CampaignError(400, `regionCode: unknown region ${c.regionCode}`);
-  if (!codeInScope(staff, region.code))
-    throw new CampaignError(403, `region ${region.code} is outside your scope ${staff.regionCode}`);
+  if (!region) throw invalid('body/regionCode', `names no region in the ledger (${c.regionCode})`);
+  if (!codeInScope(staff, region.code)) throw forbidden(`region ${region.code} is outside your scope ${staff.regionCode}`);
   for (const code of c.audience.regions ?? []) {
     if (!code.startsWith(region.code))
-      throw new CampaignError(400, `audience.regions: ${code} is outside the campaign's region ${region.code}`);
+      throw invalid('body/audience/regions', `: ${code} is outside the campaign's region ${region.code}`);
   }
+  // Every audience region must exist now, not only when the campaign is previewed or launched.
+  if (c.audience.regions?.length) await regionsByCode(deps.db.pool, c.audience.regions);
   if (TEXT_KINDS.has(c.kind) && !c.content.text)
-    throw new CampaignError(400, 'content.text: a text in zh-CN is required for this kind');
+    throw invalid('body/content/text', 'is required for this kind (a text in zh-CN)');
   if (c.kind !== 'JOB_LEADS' && (c.content.leadIds || c.content.perLeadCap)) {
-    throw new CampaignError(400, 'content.leadIds: only job-lead campaigns carry leads');
+    throw invalid('body/content/leadIds', 'is only for job-lead campaigns');
   }
   if (c.schedule.type === 'at' && new Date(c.schedule.at).getTime() < Date.now() - 60_000) {
-    throw new CampaignError(400, 'schedule.at: the time has passed');
+    throw invalid('body/schedule/at', 'is in the past');
   }
   const audience =
     c.kind === 'ZERO_EMPLOYMENT'
@@ -179,13 +171,13 @@ async function transition(
   set: string,
 ): Promise<CampaignView> {
   const view = await getCampaign(deps.db.pool, staff, id);
-  if (staff.role === 'VIEWER') throw new CampaignError(403, 'viewers cannot change campaigns');
+  if (staff.role === 'VIEWER') throw forbidden('viewers cannot change campaigns');
   return inTransaction(deps.db.pool, async (sql) => {
     const r = await sql.query<{ id: number; regionId: number }>(
       `UPDATE "Campaign" SET ${set}, "updatedAt" = now() WHERE id = $1 AND status = ANY($2::"CampaignStatus"[]) RETURNING id, "regionId"`,
       [id, from],
     );
-    if (!r.rows[0]) throw new CampaignError(409, `cannot ${action.split('.')[1]} a campaign that is ${view.status}`);
+    if (!r.rows[0]) throw conflict('invalid_state', `cannot ${action.split('.')[1]} a campaign that is ${view.status}`);
     await recordAudit(sql, {
       staffUserId: staff.userId,
       action,

@@ -16,12 +16,11 @@
  */
 import type pg from 'pg';
 import { inTransaction, type Sql } from '../db/sql.js';
+import { DomainError, type DomainStatus } from '../errors.js';
 import type { Channel } from '../generated/prisma/enums.js';
-import { shanghaiDate } from '../ledger/china-time.js';
+import { shanghaiDay } from '../ledger/china-time.js';
 import { appendEmploymentEvent } from '../ledger/employment.js';
-
-export const POST_MAX_MONTHS = 6;
-export const POST_MAX_MONTHS_EXTENDED = 12;
+import { POST_MAX_MONTHS, POST_MAX_MONTHS_EXTENDED } from '../ledger/program-rules.js';
 
 export type PostErrorCode =
   | 'invalid_dates'
@@ -32,14 +31,19 @@ export type PostErrorCode =
   | 'no_post'
   | 'ended';
 
-export class PostRuleError extends Error {
-  constructor(
-    readonly code: PostErrorCode,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'PostRuleError';
-  }
+const POST_ERROR_STATUS: Record<PostErrorCode, DomainStatus> = {
+  invalid_dates: 400,
+  beyond_6_months: 422,
+  beyond_12_months: 422,
+  overlap: 409,
+  ended: 409,
+  no_worker: 404,
+  no_post: 404,
+};
+
+/** A post rule refused the change: a DomainError whose code names the rule. */
+function postRule(code: PostErrorCode, message: string): DomainError {
+  return new DomainError(POST_ERROR_STATUS[code], code, message);
 }
 
 export interface Post {
@@ -64,11 +68,6 @@ const EFFECTIVE_END = `LEAST(p."endDate", (p."endedAt" AT TIME ZONE 'UTC' AT TIM
 
 const DATE_RE = /^\d{4}-\d{2}-\d{2}$/;
 
-export function todayInChina(now = new Date()): string {
-  const [y, m, d] = shanghaiDate(now);
-  return `${y}-${String(m).padStart(2, '0')}-${String(d).padStart(2, '0')}`;
-}
-
 /** The last day allowed for a post starting on `start`: 6 months without an extension, 12 with one. */
 async function limits(sql: Sql, start: string): Promise<{ max6: string; max12: string }> {
   const r = await sql.query<{ max6: string; max12: string }>(
@@ -81,19 +80,19 @@ async function limits(sql: Sql, start: string): Promise<{ max6: string; max12: s
 
 function checkDates(start: string, end: string): void {
   if (!DATE_RE.test(start) || !DATE_RE.test(end) || Number.isNaN(Date.parse(start)) || Number.isNaN(Date.parse(end)))
-    throw new PostRuleError('invalid_dates', 'dates must be YYYY-MM-DD');
-  if (end < start) throw new PostRuleError('invalid_dates', `the end ${end} is before the start ${start}`);
+    throw postRule('invalid_dates', 'dates must be YYYY-MM-DD');
+  if (end < start) throw postRule('invalid_dates', `the end ${end} is before the start ${start}`);
 }
 
 async function checkLength(sql: Sql, start: string, end: string, extensionApproved: boolean): Promise<void> {
   const { max6, max12 } = await limits(sql, start);
   if (end > max12)
-    throw new PostRuleError(
+    throw postRule(
       'beyond_12_months',
       `a post lasts at most ${POST_MAX_MONTHS_EXTENDED} months even with an extension (last day ${max12})`,
     );
   if (end > max6 && !extensionApproved)
-    throw new PostRuleError(
+    throw postRule(
       'beyond_6_months',
       `a post lasts at most ${POST_MAX_MONTHS} months (last day ${max6}) unless the county approves an extension`,
     );
@@ -110,7 +109,7 @@ async function checkOverlap(sql: Sql, workerId: number, start: string, end: stri
   );
   const o = r.rows[0];
   if (o)
-    throw new PostRuleError(
+    throw postRule(
       'overlap',
       `one person, one post: the worker holds post ${o.id} (${o.postName}, ${o.startDate} to ${o.endDate})`,
     );
@@ -119,13 +118,13 @@ async function checkOverlap(sql: Sql, workerId: number, start: string, end: stri
 /** Locks the worker row (serialises post changes per worker); returns its village. */
 async function lockWorker(sql: Sql, workerId: number): Promise<{ villageId: number }> {
   const r = await sql.query<{ villageId: number }>(`SELECT "villageId" FROM "Worker" WHERE id = $1 FOR UPDATE`, [workerId]);
-  if (!r.rows[0]) throw new PostRuleError('no_worker', `no worker ${workerId}`);
+  if (!r.rows[0]) throw postRule('no_worker', `no worker ${workerId}`);
   return r.rows[0];
 }
 
 async function loadPost(sql: Sql, postId: number): Promise<Post> {
   const r = await sql.query<Post>(`SELECT ${POST_COLUMNS} FROM "PublicWelfarePost" WHERE id = $1`, [postId]);
-  if (!r.rows[0]) throw new PostRuleError('no_post', `no post ${postId}`);
+  if (!r.rows[0]) throw postRule('no_post', `no post ${postId}`);
   return r.rows[0];
 }
 
@@ -150,7 +149,7 @@ export interface AssignPostInput {
 
 export async function assignPost(pool: pg.Pool, input: AssignPostInput, hook?: InTransactionHook): Promise<Post> {
   checkDates(input.startDate, input.endDate);
-  if (!input.postName?.trim()) throw new PostRuleError('invalid_dates', 'the post name is missing');
+  if (!input.postName?.trim()) throw postRule('invalid_dates', 'the post name is missing');
   const now = input.now ?? new Date();
   return inTransaction(pool, async (sql) => {
     const worker = await lockWorker(sql, input.workerId);
@@ -208,7 +207,7 @@ export async function extendPost(pool: pg.Pool, input: ExtendPostInput, hook?: I
     const before = await loadPost(sql, input.postId);
     await lockWorker(sql, before.workerId);
     const post = await loadPost(sql, input.postId);
-    if (post.endedAt) throw new PostRuleError('ended', `post ${post.id} has ended`);
+    if (post.endedAt) throw postRule('ended', `post ${post.id} has ended`);
     checkDates(post.startDate, input.endDate);
     await checkLength(sql, post.startDate, input.endDate, true);
     await checkOverlap(sql, post.workerId, post.startDate, input.endDate, post.id);
@@ -235,12 +234,12 @@ export interface EndPostInput {
 
 export async function endPost(pool: pg.Pool, input: EndPostInput, hook?: InTransactionHook): Promise<Post> {
   const now = input.now ?? new Date();
-  const lastDay = input.lastDay ?? todayInChina(now);
+  const lastDay = input.lastDay ?? shanghaiDay(now);
   return inTransaction(pool, async (sql) => {
     const before = await loadPost(sql, input.postId);
     await lockWorker(sql, before.workerId);
     const post = await loadPost(sql, input.postId);
-    if (post.endedAt) throw new PostRuleError('ended', `post ${post.id} has already ended`);
+    if (post.endedAt) throw postRule('ended', `post ${post.id} has already ended`);
     checkDates(post.startDate, lastDay);
     // YYYY-MM-DD strings sort as dates: the post ends on the earlier of the last day and its planned end.
     const end = [lastDay, post.endDate].sort()[0] as string;
@@ -289,7 +288,7 @@ export interface RosterRow {
  * the subsidy for them (monthly subsidy × days ÷ days in the month, rounded to the yuan).
  */
 export async function postRoster(sql: Sql, q: { regionId: number; month: string }): Promise<RosterRow[]> {
-  if (!/^\d{4}-(0[1-9]|1[0-2])$/.test(q.month)) throw new PostRuleError('invalid_dates', 'the month must be YYYY-MM');
+  if (!/^\d{4}-(0[1-9]|1[0-2])$/.test(q.month)) throw postRule('invalid_dates', 'the month must be YYYY-MM');
   const r = await sql.query<RosterRow>(
     `WITH b AS (
        SELECT $2::date AS m0, (($2::date + interval '1 month')::date - 1) AS m1

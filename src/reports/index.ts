@@ -5,7 +5,9 @@
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import type { Sql } from '../db/sql.js';
+import { invalid } from '../errors.js';
 import { shanghaiMonth } from '../ledger/china-time.js';
+import { INT_MAX } from '../validation.js';
 import { type AnySheet, type Column, type ExportFormat, type ExportOptions, writeCsv, writeXlsxSheets } from './export.js';
 import { fiveClears, fiveClearsSheets } from './five-clears.js';
 import { FRESHNESS_COLUMNS, freshness } from './freshness.js';
@@ -77,10 +79,12 @@ function withTotal<T extends { name: string }>(r: { groups: T[]; total: T }): T[
   return [...r.groups, { ...r.total, name: `${r.total.name}(合计)` }];
 }
 
+const badCursor = () => invalid('querystring/after', 'must be a cursor returned by the previous page');
+
 function numericCursor(after: string | undefined): number | null {
   if (after === undefined || after === '') return null;
   const n = Number(after);
-  if (!Number.isInteger(n) || n < 0) throw new RangeError('after must be a cursor returned by the previous page');
+  if (!Number.isInteger(n) || n < 0 || n > INT_MAX) throw badCursor();
   return n;
 }
 
@@ -139,8 +143,8 @@ const REPORTS: ReportDef[] = [
     rows: (sql, scope) => shortfallRows(sql, scope),
     // Cursor "h<id>" while in households, "w<id>" in workers.
     async page(sql, scope, _p, after, limit): Promise<Page<ShortfallRow>> {
-      const m = /^([hw])(\d+)$/.exec(after ?? 'h0');
-      if (!m) throw new RangeError('after must be a cursor returned by the previous page');
+      const m = /^([hw])(\d{1,10})$/.exec(after ?? 'h0');
+      if (!m || Number(m[2]) > INT_MAX) throw badCursor();
       let phase = m[1] as 'h' | 'w';
       let key: number | null = Number(m[2]);
       const items: ShortfallRow[] = [];

@@ -7,7 +7,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { jsonSchemaTransform } from 'fastify-type-provider-zod';
 import type { Container } from '../container.js';
-import { ApiError } from './auth.js';
+import { DomainError } from '../errors.js';
 import { apiRoutes } from './routes/api/index.js';
 import { healthRoutes } from './routes/health.js';
 import { telegramWebhook } from './routes/webhooks/telegram.js';
@@ -42,7 +42,7 @@ export async function buildApp(deps: Container): Promise<FastifyInstance> {
       return reply.status(status).send({ error: 'internal_error', message: 'Internal server error' });
     }
     req.log.info({ err: { message: err.message } }, 'request rejected');
-    const error = err instanceof ApiError ? err.code : err.validation ? 'validation_error' : 'bad_request';
+    const error = err instanceof DomainError ? err.code : err.validation ? 'validation_error' : 'bad_request';
     return reply.status(status).send({ error, message: err.message });
   });
   app.setNotFoundHandler((req, reply) =>

@@ -12,6 +12,7 @@
 import type { FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Sql } from '../db/sql.js';
+import { DomainError, forbidden } from '../errors.js';
 import type { StaffRole } from '../generated/prisma/enums.js';
 import { codeInScope, findRegion, type RegionRef, type Staff } from '../staff/scope.js';
 import { LAST_USED_RESOLUTION_MS, resolveToken, touchToken } from '../staff/tokens.js';
@@ -22,21 +23,6 @@ declare module 'fastify' {
     staff: Staff;
   }
 }
-
-/** An error with the status and machine-readable code the app's error handler answers with. */
-export class ApiError extends Error {
-  constructor(
-    readonly statusCode: number,
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'ApiError';
-  }
-}
-
-export const forbidden = (message: string) => new ApiError(403, 'forbidden', message);
-export const notFound = (message: string) => new ApiError(404, 'not_found', message);
 
 const UNAUTHORIZED = 'a valid API token is required: Authorization: Bearer otk_…';
 
@@ -96,7 +82,7 @@ export function assertInScope(staff: Staff, regionCode: string): void {
  */
 export async function requireRegionInScope(sql: Sql, staff: Staff, ref: { id?: number; code?: string }): Promise<RegionRef> {
   const region = await findRegion(sql, ref);
-  if (!region) throw new ApiError(400, 'unknown_region', `no region ${ref.code ?? `#${ref.id}`} in the ledger`);
+  if (!region) throw new DomainError(400, 'unknown_region', `no region ${ref.code ?? `#${ref.id}`} in the ledger`);
   assertInScope(staff, region.code);
   return region;
 }

@@ -1,5 +1,6 @@
 /** Staff users: created for a region and role, or reused when one already exists. */
 import type { Sql } from '../db/sql.js';
+import { conflict, invalid } from '../errors.js';
 import type { StaffRole } from '../generated/prisma/enums.js';
 import { findRegion, type RegionRef } from './scope.js';
 
@@ -14,19 +15,8 @@ export interface StaffUserRow {
   active: boolean;
 }
 
-export class UnknownRegionError extends Error {
-  constructor(code: string) {
-    super(`区划代码不存在 / no region with code ${code} in the ledger (import the ledger first)`);
-    this.name = 'UnknownRegionError';
-  }
-}
-
-export class StaffUserConflictError extends Error {
-  constructor(username: string) {
-    super(`用户名已被其他区划或角色使用 / username ${username} already belongs to another region or role`);
-    this.name = 'StaffUserConflictError';
-  }
-}
+const unknownRegion = (code: string) =>
+  invalid('region', `: 区划代码不存在 / no region with code ${code} in the ledger (import the ledger first)`);
 
 /**
  * The staff user `username` (default `<role>-<region code>`, lower case) for that region and
@@ -38,7 +28,7 @@ export async function ensureStaffUser(
   u: { regionCode: string; role: StaffRole; username?: string; name?: string },
 ): Promise<{ user: StaffUserRow; region: RegionRef; created: boolean }> {
   const region = await findRegion(sql, { code: u.regionCode });
-  if (!region) throw new UnknownRegionError(u.regionCode);
+  if (!region) throw unknownRegion(u.regionCode);
   const username = u.username ?? `${u.role.toLowerCase()}-${region.code}`;
   const inserted = await sql.query<StaffUserRow>(
     `INSERT INTO "StaffUser" (username, name, role, "regionId") VALUES ($1, $2, $3::"StaffRole", $4)
@@ -52,6 +42,10 @@ export async function ensureStaffUser(
     [username],
   );
   const user = existing.rows[0]!;
-  if (user.regionId !== region.id || user.role !== u.role) throw new StaffUserConflictError(username);
+  if (user.regionId !== region.id || user.role !== u.role)
+    throw conflict(
+      'username_taken',
+      `用户名已被其他区划或角色使用 / username ${username} already belongs to another region or role`,
+    );
   return { user, region, created: false };
 }

@@ -37,7 +37,7 @@ describe('program routes', () => {
       monthlySubsidy: 620,
     };
     const long = await call(svc, 'POST', '/api/v1/programs/posts', { token: hanyin, json: { ...body, endDate: '2026-09-30' } });
-    expect(long.status).toBe(400);
+    expect(long.status).toBe(422);
     expect(long.body.error).toBe('beyond_6_months');
     const post = await call(svc, 'POST', '/api/v1/programs/posts', { token: hanyin, json: body });
     expect(post.status).toBe(201);

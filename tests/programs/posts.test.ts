@@ -4,7 +4,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '../../src/db/database.js';
-import { assignPost, endPost, extendPost, PostRuleError, postRoster } from '../../src/programs/posts.js';
+import { DomainError } from '../../src/errors.js';
+import { assignPost, endPost, extendPost, postRoster } from '../../src/programs/posts.js';
 import { createTestDb } from '../helpers/db.js';
 import { seedWorker } from '../helpers/ledger.js';
 
@@ -27,9 +28,9 @@ const refused = async (p: Promise<unknown>, code: string) => {
     () => null,
     (e: unknown) => e,
   );
-  expect(err).toBeInstanceOf(PostRuleError);
-  expect((err as PostRuleError).code).toBe(code);
-  return err as PostRuleError;
+  expect(err).toBeInstanceOf(DomainError);
+  expect((err as DomainError).code).toBe(code);
+  return err as DomainError;
 };
 
 describe('public-welfare posts', () => {
@@ -98,7 +99,7 @@ describe('public-welfare posts', () => {
     ]);
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
     const rejected = results.find((r) => r.status === 'rejected') as PromiseRejectedResult;
-    expect((rejected.reason as PostRuleError).code).toBe('overlap');
+    expect((rejected.reason as DomainError).code).toBe('overlap');
     expect(await db.prisma.publicWelfarePost.count({ where: { workerId: worker.id } })).toBe(1);
     // A post after the first one ends is fine.
     await assignPost(db.pool, { ...base, startDate: '2026-07-01', endDate: '2026-08-31' });

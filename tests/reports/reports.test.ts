@@ -60,8 +60,8 @@ describe('scope', () => {
   it('allows narrowing inside a scope and refuses another county or a wider region', async () => {
     const county = await resolveScope(db.pool, '610921');
     expect((await resolveScopeWithin(db.pool, '610921101201', county)).code).toBe('610921101201');
-    await expect(resolveScopeWithin(db.pool, '610922100201', county)).rejects.toMatchObject({ code: 'OUTSIDE' });
-    await expect(resolveScopeWithin(db.pool, '6109', county)).rejects.toMatchObject({ code: 'OUTSIDE' });
+    await expect(resolveScopeWithin(db.pool, '610922100201', county)).rejects.toMatchObject({ kind: 'OUTSIDE' });
+    await expect(resolveScopeWithin(db.pool, '6109', county)).rejects.toMatchObject({ kind: 'OUTSIDE' });
   });
 });
 

@@ -12,9 +12,10 @@ import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { DomainError, notFound } from '../../../errors.js';
 import { recordAudit } from '../../../staff/audit.js';
 import { codeInScope, type Staff } from '../../../staff/scope.js';
-import { ApiError, notFound, requireRole } from '../../auth.js';
+import { requireRole } from '../../auth.js';
 import { errorResponses } from './schemas.js';
 
 /** Upper bound of an upload: a province's sheet of a few hundred thousand rows fits well within it. */
@@ -74,7 +75,7 @@ function limitBytes(max: number, counter: { bytes: number }): Transform {
   return new Transform({
     transform(chunk: Buffer, _enc, cb) {
       counter.bytes += chunk.length;
-      if (counter.bytes > max) cb(new ApiError(413, 'too_large', `the file is larger than ${max} bytes`));
+      if (counter.bytes > max) cb(new DomainError(413, 'too_large', `the file is larger than ${max} bytes`));
       else cb(null, chunk);
     },
   });
@@ -109,7 +110,7 @@ export const importRoutes: FastifyPluginAsyncZod = async (app) => {
       const { staff } = req;
       const body = req.body as NodeJS.ReadableStream | undefined;
       if (!body || typeof body.pipe !== 'function') {
-        throw new ApiError(
+        throw new DomainError(
           415,
           'unsupported_media_type',
           `send the file as the body with Content-Type ${UPLOAD_TYPES.join(', ')}`,
@@ -129,7 +130,7 @@ export const importRoutes: FastifyPluginAsyncZod = async (app) => {
       }
       if (counter.bytes === 0) {
         await rm(path, { force: true });
-        throw new ApiError(400, 'validation_error', 'body: the file is empty');
+        throw new DomainError(400, 'validation_error', 'body: the file is empty');
       }
       const jobId = `upload-${id}`;
       await recordAudit(db.pool, {

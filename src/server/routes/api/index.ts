@@ -8,6 +8,8 @@
  */
 import type { FastifyPluginAsync } from 'fastify';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import { invalid } from '../../../errors.js';
+import { nulPath } from '../../../validation.js';
 import { staffAuth } from '../../auth.js';
 import { campaignRoutes } from './campaigns.js';
 import { importRoutes } from './imports.js';
@@ -24,6 +26,13 @@ export const apiRoutes: FastifyPluginAsync = async (app) => {
   // Every API route needs a bearer token: say so in the OpenAPI document.
   app.addHook('onRoute', (route) => {
     route.schema = { ...route.schema, security: [{ bearerAuth: [] }] } as typeof route.schema;
+  });
+
+  // PostgreSQL text cannot hold NUL: any string that carries one is refused here, for every route,
+  // before validation, so it never reaches a query (400 naming the field).
+  app.addHook('preValidation', async (req) => {
+    const where = nulPath(req.params, 'params') ?? nulPath(req.query, 'querystring') ?? nulPath(req.body, 'body');
+    if (where) throw invalid(where, 'must not contain NUL characters (\\u0000)');
   });
 
   await app.register(staffAuth);

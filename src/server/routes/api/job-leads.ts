@@ -3,9 +3,11 @@
  * belongs to a region inside the caller's scope (403 otherwise); leads outside the scope read
  * as 404. Every change is audited in the same transaction.
  */
+
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { inTransaction } from '../../../db/sql.js';
+import { DomainError, notFound } from '../../../errors.js';
 import {
   createJobLead,
   expireJobLead,
@@ -17,8 +19,8 @@ import {
 } from '../../../ledger/job-leads.js';
 import { recordAudit } from '../../../staff/audit.js';
 import { codeInScope, type Staff } from '../../../staff/scope.js';
-import { ApiError, notFound, requireRegionInScope, requireRole } from '../../auth.js';
-import { errorResponses, IdParams, Limit, RegionCode } from './schemas.js';
+import { requireRegionInScope, requireRole } from '../../auth.js';
+import { Cursor, errorResponses, IdParams, Limit, RegionCode, RowId } from './schemas.js';
 
 const Status = z.enum(['OPEN', 'FILLED', 'EXPIRED', 'CLOSED']);
 const text = (max: number) => z.string().trim().min(1).max(max);
@@ -37,7 +39,7 @@ const Fields = {
   partnerCity: text(50).nullish().describe('a Jiangsu partner city for 苏陕协作 placements, e.g. 苏州'),
   source: text(200).nullish(),
   expiresAt: z.iso.datetime({ offset: true }).nullish().describe('after this the lead reads EXPIRED and is no longer offered'),
-  regionId: z.number().int().positive().optional().describe('owning region (or regionCode); must be inside your scope'),
+  regionId: RowId.optional().describe('owning region (or regionCode); must be inside your scope'),
   regionCode: RegionCode.optional(),
 };
 
@@ -91,7 +93,7 @@ const ListQuery = z.object({
   status: Status.optional(),
   regionCode: RegionCode.optional().describe('only leads of this region and below (inside your scope)'),
   limit: Limit,
-  cursor: z.coerce.number().int().positive().optional().describe('nextCursor of the previous page'),
+  cursor: Cursor,
 });
 
 const LeadPage = z.object({ items: z.array(Lead), nextCursor: z.number().nullable() });
@@ -128,7 +130,7 @@ export const jobLeadRoutes: FastifyPluginAsyncZod = async (app) => {
       let prefix = staff.regionCode;
       if (q.regionCode !== undefined) {
         if (!codeInScope(staff, q.regionCode))
-          throw new ApiError(403, 'forbidden', `region ${q.regionCode} is outside your scope`);
+          throw new DomainError(403, 'forbidden', `region ${q.regionCode} is outside your scope`);
         prefix = q.regionCode;
       }
       const items = await listJobLeads(pool, {

@@ -9,24 +9,17 @@ import { PassThrough } from 'node:stream';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { inTransaction, type Sql } from '../../../db/sql.js';
+import { DomainError, notFound } from '../../../errors.js';
 import { enqueueSends } from '../../../ledger/outbound.js';
-import {
-  assignPost,
-  endPost,
-  extendPost,
-  type InTransactionHook,
-  type Post,
-  PostRuleError,
-  postRoster,
-} from '../../../programs/posts.js';
+import { assignPost, endPost, extendPost, type InTransactionHook, type Post, postRoster } from '../../../programs/posts.js';
 import { publishTrainingList, trainingListPublications, trainingRates } from '../../../programs/training.js';
 import { recordTemporarilyUnwilling, unwillingDossier, writeDossier } from '../../../programs/unwilling.js';
 import { zeroEmploymentPlanState } from '../../../programs/zero-employment-plan.js';
 import { CONTENT_TYPES, contentDisposition } from '../../../reports/export.js';
 import { recordAudit } from '../../../staff/audit.js';
 import { codeInScope, type Staff } from '../../../staff/scope.js';
-import { ApiError, notFound, requireRegionInScope, requireRole } from '../../auth.js';
-import { errorResponses, IdParams, RegionCode } from './schemas.js';
+import { requireRegionInScope, requireRole } from '../../auth.js';
+import { errorResponses, IdParams, RegionCode, RowId } from './schemas.js';
 
 const WRITE = requireRole('ADMIN', 'OPERATOR');
 const Day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a day as YYYY-MM-DD');
@@ -70,14 +63,6 @@ async function postInScope(sql: Sql, staff: Staff, postId: number): Promise<void
   await workerInScope(sql, staff, r.rows[0].workerId).catch(() => {
     throw notFound(`no post ${postId}`);
   });
-}
-
-/** Post rules broken are 409 (overlap, already ended) or 400 (dates, lengths). */
-function postError(err: unknown): never {
-  if (err instanceof PostRuleError) {
-    throw new ApiError(err.code === 'overlap' || err.code === 'ended' ? 409 : 400, err.code, err.message);
-  }
-  throw err;
 }
 
 const audit =
@@ -148,7 +133,7 @@ export const programRoutes: FastifyPluginAsyncZod = async (app) => {
         summary: 'Assign a public-welfare post (≤6 months; ≤12 with extensionApproved, recorded as your approval)',
         body: z
           .object({
-            workerId: z.number().int().positive(),
+            workerId: RowId,
             postName: z.string().trim().min(1).max(100),
             unit: z.string().trim().min(1).max(100).nullish(),
             regionCode: RegionCode.optional().describe('where the post is (inside your scope); default the worker’s village'),
@@ -181,7 +166,7 @@ export const programRoutes: FastifyPluginAsyncZod = async (app) => {
           channel: 'API',
         },
         audit(staff, 'post.assign', { postName: b.postName, extensionApproved: Boolean(b.extensionApproved) }),
-      ).catch(postError);
+      );
       return reply.code(201).send(post);
     },
   );
@@ -204,7 +189,7 @@ export const programRoutes: FastifyPluginAsyncZod = async (app) => {
         pool,
         { postId: req.params.id, endDate: req.body.endDate, approvedById: req.staff.userId },
         audit(req.staff, 'post.extend'),
-      ).catch(postError);
+      );
     },
   );
 
@@ -226,7 +211,7 @@ export const programRoutes: FastifyPluginAsyncZod = async (app) => {
         pool,
         { postId: req.params.id, lastDay: req.body?.lastDay, staffUserId: req.staff.userId, channel: 'API' },
         audit(req.staff, 'post.end'),
-      ).catch(postError);
+      );
     },
   );
 
@@ -283,9 +268,9 @@ export const programRoutes: FastifyPluginAsyncZod = async (app) => {
         summary: 'Record a worker as temporarily unwilling to work; 422 names every missing item',
         body: z
           .object({
-            workerId: z.number().int().positive(),
+            workerId: RowId,
             reason: z.string().max(500).describe('the main reason for not working'),
-            confirmationId: z.number().int().positive().nullish().describe('a TEMPORARILY_UNWILLING confirmation'),
+            confirmationId: RowId.nullish().describe('a TEMPORARILY_UNWILLING confirmation'),
           })
           .strict(),
         response: {
@@ -372,7 +357,7 @@ export const programRoutes: FastifyPluginAsyncZod = async (app) => {
   /** The county named (inside the scope), or the caller's own county. */
   async function county(staff: Staff, code: string | undefined) {
     const region = await requireRegionInScope(pool, staff, { code: code ?? staff.regionCode });
-    if (region.level !== 'COUNTY') throw new ApiError(400, 'not_a_county', `region ${region.code} is not a county: name one`);
+    if (region.level !== 'COUNTY') throw new DomainError(400, 'not_a_county', `region ${region.code} is not a county: name one`);
     return region;
   }
 

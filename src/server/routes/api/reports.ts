@@ -9,10 +9,10 @@
 import { PassThrough } from 'node:stream';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { notFound } from '../../../errors.js';
 import { CONTENT_TYPES, contentDisposition } from '../../../reports/export.js';
 import { findReport, listReports, REPORT_NAMES, reportFileName, writeReport, writeSummary } from '../../../reports/index.js';
-import { GROUP_BYS, type ResolvedScope, resolveScope, resolveScopeWithin, ScopeError } from '../../../reports/scope.js';
-import { ApiError, forbidden, notFound } from '../../auth.js';
+import { GROUP_BYS, type ResolvedScope, resolveScope, resolveScopeWithin } from '../../../reports/scope.js';
 import { errorResponses, RegionCode } from './schemas.js';
 
 const ReportQuery = z.object({
@@ -83,54 +83,35 @@ export const reportRoutes: FastifyPluginAsyncZod = async (app) => {
       const q = req.query;
       const scope = await requestScope(req.staff, q.region);
       const params = { by: q.by as (typeof GROUP_BYS)[number] | undefined, month: q.month };
-      try {
-        if (q.format === 'json') {
-          if (def.kind === 'summary') return (await def.run(pool, scope, params)).data as z.infer<typeof SummaryBody>;
-          const page = await def.page(pool, scope, params, q.after, q.limit);
-          return { report: def.name, scope, items: page.items, next: page.next };
-        }
-        // A summary is computed before the first byte, so its errors still answer 400/500.
-        const summary = def.kind === 'summary' ? await def.run(pool, scope, params) : undefined;
-        const body = new PassThrough();
-        const opts = { headers: q.headers };
-        const writing = summary
-          ? writeSummary(summary, q.format, body, opts)
-          : writeReport(def, pool, scope, params, q.format, body, opts);
-        writing.catch((err) => {
-          req.log.error({ err, report: def.name }, 'report download failed');
-          body.destroy(err);
-        });
-        return (
-          reply
-            .header('content-type', CONTENT_TYPES[q.format])
-            .header('content-disposition', contentDisposition(reportFileName(def, scope, q.format, q.month)))
-            // A stream is sent as it is, past the JSON response schema.
-            .send(body as never)
-        );
-      } catch (err) {
-        throw badRequest(err);
+      if (q.format === 'json') {
+        if (def.kind === 'summary') return (await def.run(pool, scope, params)).data as z.infer<typeof SummaryBody>;
+        const page = await def.page(pool, scope, params, q.after, q.limit);
+        return { report: def.name, scope, items: page.items, next: page.next };
       }
+      // A summary is computed before the first byte, so its errors still answer 400/500.
+      const summary = def.kind === 'summary' ? await def.run(pool, scope, params) : undefined;
+      const body = new PassThrough();
+      const opts = { headers: q.headers };
+      const writing = summary
+        ? writeSummary(summary, q.format, body, opts)
+        : writeReport(def, pool, scope, params, q.format, body, opts);
+      writing.catch((err) => {
+        req.log.error({ err, report: def.name }, 'report download failed');
+        body.destroy(err);
+      });
+      return (
+        reply
+          .header('content-type', CONTENT_TYPES[q.format])
+          .header('content-disposition', contentDisposition(reportFileName(def, scope, q.format, q.month)))
+          // A stream is sent as it is, past the JSON response schema.
+          .send(body as never)
+      );
     },
   );
 
   async function requestScope(staff: { regionId: number; regionLevel: string }, region?: string): Promise<ResolvedScope> {
     const own = await resolveScope(pool, { regionId: staff.regionId, level: staff.regionLevel as ResolvedScope['level'] });
     if (!region) return own;
-    try {
-      return await resolveScopeWithin(pool, region, own);
-    } catch (err) {
-      if (err instanceof ScopeError && err.code === 'OUTSIDE')
-        throw forbidden(`region ${region} is outside your scope (${own.code} and below)`);
-      if (err instanceof ScopeError && err.code === 'NOT_FOUND') throw notFound(err.message);
-      throw err;
-    }
+    return resolveScopeWithin(pool, region, own);
   }
 };
-
-/** Bad group levels, cursors and months are the caller's mistake. */
-function badRequest(err: unknown): unknown {
-  if ((err instanceof ScopeError && err.code === 'BAD_GROUP') || err instanceof RangeError) {
-    return new ApiError(400, 'validation_error', (err as Error).message);
-  }
-  return err;
-}

@@ -11,6 +11,7 @@
  */
 import { z } from 'zod';
 import { REGION_CODE_PATTERN } from '../../../staff/scope.js';
+import { RowIdParam } from '../../../validation.js';
 
 export const ErrorBody = z
   .object({ error: z.string().describe('machine-readable code'), message: z.string() })
@@ -27,7 +28,12 @@ export function errorResponses<S extends ErrorStatus>(...statuses: S[]): Record<
 
 export const RegionCode = z.string().regex(REGION_CODE_PATTERN, 'a region code of 2 to 12 digits');
 
-export const IdParams = z.object({ id: z.coerce.number().int().positive() });
+export { BigRowId, IntValue, RowId, RowIdParam } from '../../../validation.js';
+
+export const IdParams = z.object({ id: RowIdParam });
+
+/** `nextCursor` of the previous page (an id). */
+export const Cursor = RowIdParam.optional().describe('nextCursor of the previous page');
 
 /** Page size: default 50, at most 200. */
 export const Limit = z.coerce.number().int().min(1).max(200).default(50);

@@ -3,13 +3,15 @@
  * scope answers 404, exactly as a worker that does not exist, so ids cannot be probed across
  * counties. Phone numbers come masked to their last 4 digits; the ID-number hash never leaves.
  */
+
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { DomainError, notFound } from '../../../errors.js';
 import { normaliseMobile } from '../../../ledger/phone.js';
 import { getWorkerFile, searchWorkers } from '../../../ledger/worker-directory.js';
 import { scopeFilter, subtreeFilter } from '../../../staff/scope.js';
-import { ApiError, notFound, requireRegionInScope } from '../../auth.js';
-import { EmploymentStatusEnum, errorResponses, IdParams, Limit, QueryBool, RegionCode } from './schemas.js';
+import { requireRegionInScope } from '../../auth.js';
+import { Cursor, EmploymentStatusEnum, errorResponses, IdParams, Limit, QueryBool, RegionCode } from './schemas.js';
 
 const SearchQuery = z.object({
   name: z.string().trim().min(1).max(50).optional().describe('part of the name'),
@@ -23,7 +25,7 @@ const SearchQuery = z.object({
   status: EmploymentStatusEnum.optional(),
   stale: QueryBool.optional().describe('true: only workers whose status is older than 7 days or was never confirmed'),
   limit: Limit,
-  cursor: z.coerce.number().int().positive().optional().describe('nextCursor of the previous page'),
+  cursor: Cursor,
 });
 
 const WorkerSummary = z.object({
@@ -152,7 +154,7 @@ export const workerRoutes: FastifyPluginAsyncZod = async (app) => {
       let phone: string | undefined;
       if (q.phone !== undefined) {
         phone = normaliseMobile(q.phone) ?? undefined;
-        if (!phone) throw new ApiError(400, 'validation_error', 'querystring/phone is not a valid mainland mobile number');
+        if (!phone) throw new DomainError(400, 'validation_error', 'querystring/phone is not a valid mainland mobile number');
       }
       const subtree =
         q.regionCode === undefined
