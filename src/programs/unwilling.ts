@@ -16,12 +16,11 @@ import type { Sql } from '../db/sql.js';
 import type { Channel } from '../generated/prisma/enums.js';
 import { shanghaiDate } from '../ledger/china-time.js';
 import { appendEmploymentEvent } from '../ledger/employment.js';
+import { COUNTED_SERVICE_KINDS } from '../ledger/service-contacts.js';
 import { type Column, type ExportFormat, writeCsv, writeXlsxSheets } from '../reports/export.js';
 
 /** Job offers and assistance records needed (Annex 1: 3次以上). */
 export const MIN_SERVICE_CONTACTS = 3;
-/** Kinds of ServiceContact that count as offers or assistance (a policy notice does not). */
-export const COUNTED_SERVICE_KINDS = ['JOB_LEAD', 'TRAINING_OFFER', 'STAFF_CALL'] as const;
 
 export type MissingItem =
   | 'worker'

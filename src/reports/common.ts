@@ -14,11 +14,8 @@ export const UNEMPLOYED_STATUSES: readonly EmploymentStatus[] = ['UNEMPLOYED', '
  */
 export const NOT_WILLING_STATUSES: readonly EmploymentStatus[] = ['UNABLE_TO_WORK', 'TEMPORARILY_UNWILLING'];
 
-/**
- * Service contacts that count as an employment service (帮扶记录): a delivered job lead, a
- * training offer or a staff call. Policy notices are publicity, not a service.
- */
-export const SERVICE_KINDS = ['JOB_LEAD', 'TRAINING_OFFER', 'STAFF_CALL'] as const;
+/** Service contacts that count as an employment service (帮扶记录): src/ledger/service-contacts.ts. */
+export { COUNTED_SERVICE_KINDS as SERVICE_KINDS } from '../ledger/service-contacts.js';
 
 /** §13: at least 1 service per willing worker, at least 3 per zero-employment household. */
 export const WORKER_SERVICE_QUOTA = 1;
