@@ -112,7 +112,14 @@ export async function requestConfirmation(
           entity: 'Confirmation',
           entityId: id,
           regionId: worker.villageId,
-          details: { workerId: worker.id, kind: input.kind, confirmer: input.confirmer, familyContactId: contact?.id ?? null, channel, via },
+          details: {
+            workerId: worker.id,
+            kind: input.kind,
+            confirmer: input.confirmer,
+            familyContactId: contact?.id ?? null,
+            channel,
+            via,
+          },
         });
         return {
           made: id,

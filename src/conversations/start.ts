@@ -32,6 +32,8 @@ export interface ServiceStart<P> {
   state?: FlowState;
   /** A campaign's frozen row for this person: the first message is written into it. */
   outboundId?: bigint;
+  /** Lines said before the flow's first question. */
+  before?: string[];
   /**
    * The person is in another conversation on this channel: `skip` leaves it alone (check-ins and
    * campaigns wait for another day); `replace` ends it (staff asked for this one).
@@ -76,6 +78,7 @@ export async function startServiceConversation<P = undefined>(
       },
       // An open conversation that did not expire ends here (whenBusy replace).
       { kind: 'start', flow: s.flow, ...(state ? { state } : {}), open: open && !open.expired ? open : null },
+      s.before,
     );
     const sessionId = turn.session?.id ?? null;
     await s.started?.(sql, prepared.made, sessionId);
