@@ -208,15 +208,16 @@ export async function updateStaffUser(
   const region = patch.regionCode ? await regionForUser(prisma, actor, patch.regionCode, 'regionCode') : null;
   const passwordHash = patch.password === undefined ? undefined : await hashPassword(patch.password);
   return prisma.$transaction(async (tx) => {
+    // Tokens go first, so the answer already shows none in force.
+    const revoked =
+      patch.active === false
+        ? (await tx.apiToken.updateMany({ where: { staffUserId: id, revokedAt: null }, data: { revokedAt: now } })).count
+        : 0;
     const u = await tx.staffUser.update({
       where: { id },
       data: { name: patch.name?.trim() || undefined, role: patch.role, regionId: region?.id, active: patch.active, passwordHash },
       select: USER_SELECT,
     });
-    const revoked =
-      patch.active === false
-        ? (await tx.apiToken.updateMany({ where: { staffUserId: id, revokedAt: null }, data: { revokedAt: now } })).count
-        : 0;
     const changed = Object.fromEntries(
       (['name', 'role', 'active'] as const)
         .filter((k) => patch[k] !== undefined && patch[k] !== before[k])
