@@ -18,12 +18,14 @@ import { registerWorkerCommand } from './cli/worker-command.js';
 import { ConfigError, loadConfig } from './config.js';
 import { openDb } from './db/database.js';
 import { applyMigrations } from './db/migrations.js';
-import { type Role, runUntilSignal } from './main.js';
+import type { Role } from './main.js';
 
 /** Set by the commands that run until a signal; every other command exits when it is done. */
 let longRunning = false;
-const serve = (role: Role) => () => {
+const serve = (role: Role) => async () => {
   longRunning = true;
+  // Loaded here: the whole service is not needed by the commands that only call its API.
+  const { runUntilSignal } = await import('./main.js');
   return runUntilSignal(role);
 };
 
