@@ -130,8 +130,42 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     );
   }
   const c = parsed.data;
+  const partial = halfSetProviders(c);
+  if (partial.length) throw new ConfigError(partial);
   const base = c.PUBLIC_BASE_URL ?? `http://${c.HOST.includes(':') ? `[${c.HOST}]` : c.HOST}:${c.PORT}`;
   return { ...c, DATA_DIR: resolve(c.DATA_DIR), PUBLIC_BASE_URL: base.replace(/\/+$/, '') };
+}
+
+/**
+ * A provider is either fully configured or fully unset (then its simulator runs). Half a
+ * configuration (an account SID without its token, a token without a sender) would otherwise
+ * fall back to the simulator in silence, and production would send nothing: name what is missing.
+ */
+function halfSetProviders(c: RawConfig): string[] {
+  const problems: string[] = [];
+  const unsetAll = (provider: string) => `or unset every ${provider} variable to use the built-in simulator`;
+  const twilioSet = (
+    ['TWILIO_ACCOUNT_SID', 'TWILIO_AUTH_TOKEN', 'TWILIO_FROM', 'TWILIO_MESSAGING_SERVICE_SID', 'TWILIO_API_BASE'] as const
+  ).filter((name) => c[name] !== undefined);
+  if (twilioSet.length) {
+    const missing: string[] = [];
+    if (!c.TWILIO_ACCOUNT_SID) missing.push('TWILIO_ACCOUNT_SID');
+    if (!c.TWILIO_AUTH_TOKEN) missing.push('TWILIO_AUTH_TOKEN');
+    if (!c.TWILIO_FROM && !c.TWILIO_MESSAGING_SERVICE_SID) missing.push('TWILIO_FROM or TWILIO_MESSAGING_SERVICE_SID');
+    if (missing.length) {
+      problems.push(
+        `${missing.join(', ')}: missing; Twilio is half configured (${twilioSet.join(', ')} set): ` +
+          `set ${missing.length > 1 ? 'them' : 'it'}, ${unsetAll('TWILIO_*')}`,
+      );
+    }
+  }
+  const telegramSet = (['TELEGRAM_API_ROOT', 'TELEGRAM_WEBHOOK_SECRET'] as const).filter((name) => c[name] !== undefined);
+  if (telegramSet.length && !c.TELEGRAM_BOT_TOKEN) {
+    problems.push(
+      `TELEGRAM_BOT_TOKEN: missing; Telegram is half configured (${telegramSet.join(', ')} set): set it, ${unsetAll('TELEGRAM_*')}`,
+    );
+  }
+  return problems;
 }
 
 /** Secrets never appear in error messages. */

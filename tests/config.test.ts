@@ -53,4 +53,38 @@ describe('loadConfig', () => {
       expect(text).not.toContain('pa55word');
     }
   });
+
+  const SID = `AC${'0'.repeat(32)}`;
+  const MG = `MG${'0'.repeat(32)}`;
+  it.each([
+    [{ TWILIO_ACCOUNT_SID: SID }, ['TWILIO_AUTH_TOKEN', 'TWILIO_FROM or TWILIO_MESSAGING_SERVICE_SID']],
+    [{ TWILIO_AUTH_TOKEN: 'secret-token' }, ['TWILIO_ACCOUNT_SID', 'TWILIO_FROM or TWILIO_MESSAGING_SERVICE_SID']],
+    [{ TWILIO_ACCOUNT_SID: SID, TWILIO_AUTH_TOKEN: 'secret-token' }, ['TWILIO_FROM or TWILIO_MESSAGING_SERVICE_SID']],
+    [{ TWILIO_FROM: '+8610690000000' }, ['TWILIO_ACCOUNT_SID', 'TWILIO_AUTH_TOKEN']],
+    [{ TWILIO_API_BASE: 'http://127.0.0.1:9' }, ['TWILIO_ACCOUNT_SID', 'TWILIO_AUTH_TOKEN', 'TWILIO_FROM']],
+    [{ TELEGRAM_API_ROOT: 'http://127.0.0.1:9' }, ['TELEGRAM_BOT_TOKEN']],
+    [{ TELEGRAM_WEBHOOK_SECRET: 'abc' }, ['TELEGRAM_BOT_TOKEN']],
+  ])('refuses a half-configured provider %o, naming what is missing', (env, missing) => {
+    try {
+      loadConfig(env);
+      expect.unreachable();
+    } catch (err) {
+      expect(err).toBeInstanceOf(ConfigError);
+      const text = (err as ConfigError).message;
+      for (const name of missing) expect(text).toContain(name);
+      expect(text).toMatch(/half configured/);
+      expect(text).not.toContain('secret-token');
+    }
+  });
+
+  it('takes a fully configured provider, and a fully unset one (its simulator)', () => {
+    expect(loadConfig({ TWILIO_ACCOUNT_SID: SID, TWILIO_AUTH_TOKEN: 't', TWILIO_FROM: '+8610690000000' }).TWILIO_FROM).toBe(
+      '+8610690000000',
+    );
+    expect(loadConfig({ TWILIO_ACCOUNT_SID: SID, TWILIO_AUTH_TOKEN: 't', TWILIO_MESSAGING_SERVICE_SID: MG }).TWILIO_FROM).toBe(
+      undefined,
+    );
+    expect(loadConfig({ TELEGRAM_BOT_TOKEN: '123456:AAAAAAAAAAAAAAAAAAAAAAAAAAAA' }).TELEGRAM_WEBHOOK_SECRET).toBeUndefined();
+    expect(loadConfig({ TWILIO_AUTH_TOKEN: '', TELEGRAM_API_ROOT: '' }).TWILIO_AUTH_TOKEN).toBeUndefined();
+  });
 });

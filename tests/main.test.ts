@@ -67,4 +67,12 @@ describe('service on embedded defaults', () => {
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/PORT: /);
   });
+
+  it('`outreach start` with Twilio half configured refuses to start and names what is missing', async () => {
+    const half = await cli(['start'], { TWILIO_ACCOUNT_SID: `AC${'1'.repeat(32)}`, TWILIO_AUTH_TOKEN: 'a-real-token' });
+    expect(half.code).toBe(2);
+    expect(half.stderr).toMatch(/TWILIO_FROM or TWILIO_MESSAGING_SERVICE_SID: missing/);
+    expect(half.stderr).not.toContain('a-real-token');
+    expect(existsSync(join(dataDir, 'simulators.json'))).toBe(false); // no simulator stood in
+  });
 });

@@ -72,8 +72,9 @@ function twilioClient(accountSid: string, authToken: string, apiBase?: string): 
  * only works queues uses the simulators another process started.
  */
 export async function createProviders(config: Config, serveWebhooks: boolean): Promise<Providers> {
-  const realTwilio = Boolean(config.TWILIO_ACCOUNT_SID && config.TWILIO_AUTH_TOKEN);
-  const realTelegram = Boolean(config.TELEGRAM_BOT_TOKEN);
+  // loadConfig refuses a half-configured provider, so one variable tells which is in use.
+  const realTwilio = config.TWILIO_ACCOUNT_SID !== undefined;
+  const realTelegram = config.TELEGRAM_BOT_TOKEN !== undefined;
   let simulators: Providers['simulators'];
   let info: SimulatorInfo | null = null;
 
@@ -99,8 +100,8 @@ export async function createProviders(config: Config, serveWebhooks: boolean): P
       info = readSimulatorInfo(config.DATA_DIR);
       if (!info) {
         throw new Error(
-          'No provider credentials and no simulators running: set TWILIO_ACCOUNT_SID/TWILIO_AUTH_TOKEN and ' +
-            'TELEGRAM_BOT_TOKEN, or start the API process (outreach serve) first on this DATA_DIR.',
+          'No provider credentials and no simulators running: configure Twilio (TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, ' +
+            'TWILIO_FROM) and Telegram (TELEGRAM_BOT_TOKEN), or start the API process (outreach serve) first on this DATA_DIR.',
         );
       }
     }

@@ -4,7 +4,6 @@
  * conversation, Telegram linking, or the "please register" reply for someone not in the ledger.
  * Runs inside handle-inbound's per-sender transaction; unknown senders reach no ledger data.
  */
-import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
 import { FLOWS } from '../../bots/index.js';
 import type { Sql } from '../db/sql.js';
 import { requestHuman } from '../flows/effects.js';
@@ -14,6 +13,7 @@ import type { Channel } from '../generated/prisma/enums.js';
 import type { Texts } from '../i18n.js';
 import { setLanguage } from '../ledger/language.js';
 import { createMessage } from '../ledger/outbound.js';
+import { normaliseMobile } from '../ledger/phone.js';
 import { activeSession, endSession, type StoredSession } from '../ledger/sessions.js';
 import { linkTelegramChat } from '../ledger/telegram-links.js';
 import type { Sender } from './identify.js';
@@ -33,15 +33,6 @@ type Queue = Array<{ id: bigint; channel: Channel }>;
 
 /** Unknown senders get the "please register" reply at most once a day (auto-responders loop). */
 const UNKNOWN_REPLY_INTERVAL = '24 hours';
-
-/** A mainland mobile (or any valid number with its country code) in E.164, or null. */
-export function toE164(raw: string): string | null {
-  const compact = raw.normalize('NFKC').replace(/[\s\-()]/g, '');
-  // Telegram sends contact numbers without the plus ("8613800138000").
-  const withPlus = /^86\d{11}$/.test(compact) ? `+${compact}` : compact;
-  const parsed = parsePhoneNumberFromString(withPlus, 'CN');
-  return parsed?.isValid() ? parsed.number : null;
-}
 
 /** Flow started by a keyword, if the whole message is one. */
 export function flowForKeyword(text: string | null): FlowId | null {
@@ -144,7 +135,7 @@ export async function respond(
 
   // Telegram: a shared contact card links the chat, if the card is the sender's own.
   if (msg.channel === 'TELEGRAM' && msg.contact) {
-    const phone = toE164(msg.contact.phone);
+    const phone = normaliseMobile(msg.contact.phone);
     if (!msg.contact.userId || msg.contact.userId !== msg.fromUserId || !phone) {
       await reply(t()('flows:link.not_own'));
       return queue;
@@ -197,7 +188,7 @@ export async function respond(
 
   const linkPhone = msg.channel === 'TELEGRAM' ? parseLinkCommand(msg.text) : null;
   if (linkPhone !== null) {
-    const phone = toE164(linkPhone);
+    const phone = normaliseMobile(linkPhone);
     if (!phone) {
       await reply(t()('flows:link.bad_number'));
       return queue;

@@ -6,6 +6,7 @@
  * de-duplication) and the last 4 characters (for staff to tell people apart on screen).
  */
 import { createHmac } from 'node:crypto';
+import { shanghaiDay } from './china-time.js';
 
 const WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2] as const;
 const CHECK_CHARS = '10X98765432';
@@ -81,10 +82,10 @@ export function isRealDate(y: number, m: number, d: number): boolean {
 }
 
 /**
- * Checks an ID number and derives gender and birth year. `today` (YYYY-MM-DD) bounds the birth date.
+ * Checks an ID number and derives gender and birth year. `today` (YYYY-MM-DD, default today in China) bounds the birth date.
  * Only 18-character numbers are accepted: the 15-digit first-generation cards expired in 2013.
  */
-export function parseIdNumber(raw: string, today = new Date().toISOString().slice(0, 10)): IdNumberResult {
+export function parseIdNumber(raw: string, today = shanghaiDay(new Date())): IdNumberResult {
   const id = normaliseIdNumber(raw);
   if (id.length !== 18) return { ok: false, problem: 'length' };
   if (!/^\d{17}[\dX]$/.test(id)) return { ok: false, problem: 'characters' };

@@ -20,8 +20,9 @@ function fullCheck(input: string): string | null {
 
 /**
  * Normalises a mainland mobile number written in any common way (13812345678, 138-1234-5678,
- * +86 138 1234 5678, 008613812345678, full-width digits) to E.164, or returns null when it is
- * not a valid mainland mobile number.
+ * +86 138 1234 5678, 008613812345678, 8613812345678 as Telegram's contact cards give it,
+ * full-width digits) to E.164, or returns null when it is not a valid mainland mobile number.
+ * The one phone parser: imports, staff searches, Telegram links and the CLI all use it.
  */
 export function normaliseMobile(raw: string): string | null {
   const compact = raw.normalize('NFKC').replace(/[\s\-()'’]/g, '');

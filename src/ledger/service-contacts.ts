@@ -10,15 +10,6 @@ import type { Channel, ServiceKind } from '../generated/prisma/enums.js';
 import { recordAudit } from '../staff/audit.js';
 import { type Staff, scopeFilter } from '../staff/scope.js';
 
-/** Kinds that count as a service (a policy notice is publicity, not a service). */
-export const COUNTED_SERVICE_KINDS = [
-  'JOB_LEAD',
-  'TRAINING_OFFER',
-  'STAFF_CALL',
-  'STAFF_VISIT',
-  'JOB_REFERRAL',
-] as const satisfies readonly ServiceKind[];
-
 /** What staff record by hand. */
 export const STAFF_SERVICE_KINDS = [
   'STAFF_CALL',

@@ -23,9 +23,6 @@ export function isEmployed(status: EmploymentStatus): boolean {
   return EMPLOYED_STATUSES.includes(status);
 }
 
-/** Days after which a status is stale (§3: refreshed at least weekly). */
-export const STALE_AFTER_DAYS = 7;
-
 export interface EventOrderKey {
   effectiveDate: Date;
   reportedAt: Date;

@@ -6,9 +6,7 @@
 import type { Sql } from '../db/sql.js';
 import type { EmploymentStatus } from '../generated/prisma/enums.js';
 import type { RegionColumn } from '../staff/scope.js';
-
-/** Status older than this is stale (§3: the ledger is refreshed at least weekly). */
-export const STALE_AFTER_MS = 7 * 24 * 3600 * 1000;
+import { STALE_AFTER_MS } from './program-rules.js';
 
 /** "+86*******5678": enough to tell numbers apart on a call, not enough to dial. */
 export function maskPhone(phone: string | null): string | null {

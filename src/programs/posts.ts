@@ -18,11 +18,9 @@ import type pg from 'pg';
 import { inTransaction, type Sql } from '../db/sql.js';
 import { DomainError, type DomainStatus } from '../errors.js';
 import type { Channel } from '../generated/prisma/enums.js';
-import { shanghaiDate } from '../ledger/china-time.js';
+import { shanghaiDay } from '../ledger/china-time.js';
 import { appendEmploymentEvent } from '../ledger/employment.js';
-
-export const POST_MAX_MONTHS = 6;
-export const POST_MAX_MONTHS_EXTENDED = 12;
+import { POST_MAX_MONTHS, POST_MAX_MONTHS_EXTENDED } from '../ledger/program-rules.js';
 
 export type PostErrorCode =
   | 'invalid_dates'
@@ -69,11 +67,6 @@ const POST_COLUMNS = `id, "workerId", "postName", unit, "regionId", to_char("sta
 const EFFECTIVE_END = `LEAST(p."endDate", (p."endedAt" AT TIME ZONE 'UTC' AT TIME ZONE 'Asia/Shanghai')::date)`;
 
 const DATE_RE = /^\d{4}-\d{2}-\d{2}$/;
-
-export function todayInChina(now = new Date()): string {
-  const [y, m, d] = shanghaiDate(now);
-  return `${y}-${String(m).padStart(2, '0')}-${String(d).padStart(2, '0')}`;
-}
 
 /** The last day allowed for a post starting on `start`: 6 months without an extension, 12 with one. */
 async function limits(sql: Sql, start: string): Promise<{ max6: string; max12: string }> {
@@ -241,7 +234,7 @@ export interface EndPostInput {
 
 export async function endPost(pool: pg.Pool, input: EndPostInput, hook?: InTransactionHook): Promise<Post> {
   const now = input.now ?? new Date();
-  const lastDay = input.lastDay ?? todayInChina(now);
+  const lastDay = input.lastDay ?? shanghaiDay(now);
   return inTransaction(pool, async (sql) => {
     const before = await loadPost(sql, input.postId);
     await lockWorker(sql, before.workerId);

@@ -19,16 +19,13 @@ import type { Db } from '../db/database.js';
 import { inTransaction, type Sql } from '../db/sql.js';
 import type { Channel } from '../generated/prisma/enums.js';
 import type { Texts } from '../i18n.js';
-import { shanghaiDate } from '../ledger/china-time.js';
+import { shanghaiDate, shanghaiDay } from '../ledger/china-time.js';
 import { isOptedOut } from '../ledger/opt-outs.js';
 import { createMessage } from '../ledger/outbound.js';
+import { TRAINING_EMPLOYMENT_RATE_THRESHOLD, TRAINING_FOLLOW_UP_DAYS } from '../ledger/program-rules.js';
 import { EMPLOYED_STATUSES } from '../ledger/status-rules.js';
 import { type Column, writeRowsToFile, writeXlsxSheets } from '../reports/export.js';
 
-/** Days after a course ends when its trainees are followed up (§16: employed within 1 month). */
-export const FOLLOW_UP_DAYS = 30;
-/** Share of trainees employed within a month below which a course or institution is flagged (§16). */
-export const EMPLOYMENT_RATE_THRESHOLD = 0.5;
 /** Trades named in the SMS summary before "…". */
 const SUMMARY_TRADES = 5;
 
@@ -43,12 +40,6 @@ export function previousMonth(month: string): string {
   assertMonth(month);
   const [y, m] = month.split('-').map(Number) as [number, number];
   return m === 1 ? `${y - 1}-12` : `${y}-${String(m - 1).padStart(2, '0')}`;
-}
-
-/** The China calendar day (YYYY-MM-DD) of `now`. */
-function chinaToday(now: Date): string {
-  const [y, m, d] = shanghaiDate(now);
-  return `${y}-${String(m).padStart(2, '0')}-${String(d).padStart(2, '0')}`;
 }
 
 export interface DemandRow {
@@ -308,8 +299,8 @@ export interface FollowUpResult {
 }
 
 /**
- * Sets employedWithinMonth from the employment events effective within FOLLOW_UP_DAYS after the
- * course ended, for enrolments followed up in the last FOLLOW_UP_DAYS days (late reports count).
+ * Sets employedWithinMonth from the employment events effective within TRAINING_FOLLOW_UP_DAYS after the
+ * course ended, for enrolments followed up in the last TRAINING_FOLLOW_UP_DAYS days (late reports count).
  */
 export async function refreshEmployedWithinMonth(sql: Sql, now = new Date(), enrollmentIds?: number[]): Promise<number> {
   const r = await sql.query(
@@ -325,13 +316,13 @@ export async function refreshEmployedWithinMonth(sql: Sql, now = new Date(), enr
      )
      UPDATE "TrainingEnrollment" e SET "employedWithinMonth" = v.employed
        FROM v WHERE e.id = v.id AND e."employedWithinMonth" IS DISTINCT FROM v.employed`,
-    [now.toISOString(), EMPLOYED_STATUSES, FOLLOW_UP_DAYS, enrollmentIds ?? null],
+    [now.toISOString(), EMPLOYED_STATUSES, TRAINING_FOLLOW_UP_DAYS, enrollmentIds ?? null],
   );
   return r.rowCount ?? 0;
 }
 
 /**
- * The daily 'training-follow-up' routine: every enrolment whose course ended FOLLOW_UP_DAYS or
+ * The daily 'training-follow-up' routine: every enrolment whose course ended TRAINING_FOLLOW_UP_DAYS or
  * more days ago and has not been followed up gets the check-in (a call for workers who need
  * voice, else SMS, else Telegram) and followUpAt. A trainee in another conversation is left for
  * the next day; one who cannot be reached is marked followed up all the same. Then
@@ -357,7 +348,7 @@ export async function followUpTrainees(
         AND ($3::int IS NULL OR w."countyId" = $3)
       ORDER BY c."endDate", e.id
       LIMIT $4`,
-    [chinaToday(now), FOLLOW_UP_DAYS, opts.countyId ?? null, opts.limit ?? 5000],
+    [shanghaiDay(now), TRAINING_FOLLOW_UP_DAYS, opts.countyId ?? null, opts.limit ?? 5000],
   );
   const result: FollowUpResult = { followedUp: [], deferred: 0, updated: 0 };
   const done: number[] = [];
@@ -395,7 +386,7 @@ export interface RateRow {
   employed: number;
   /** employed ÷ trainees of courses whose follow-up is due; null before any is. */
   rate: number | null;
-  /** Below EMPLOYMENT_RATE_THRESHOLD. */
+  /** Below TRAINING_EMPLOYMENT_RATE_THRESHOLD. */
   flagged: boolean;
 }
 
@@ -405,7 +396,7 @@ export interface CourseRate extends RateRow {
   title: string;
   trade: string;
   endDate: string;
-  /** The course ended less than FOLLOW_UP_DAYS ago: no rate yet. */
+  /** The course ended less than TRAINING_FOLLOW_UP_DAYS ago: no rate yet. */
   pending: boolean;
 }
 
@@ -418,12 +409,12 @@ export interface InstitutionRate extends RateRow {
 function rateOf(employed: number, trainees: number): Pick<RateRow, 'rate' | 'flagged'> {
   if (trainees === 0) return { rate: null, flagged: false };
   const rate = employed / trainees;
-  return { rate: Math.round(rate * 1000) / 1000, flagged: rate < EMPLOYMENT_RATE_THRESHOLD };
+  return { rate: Math.round(rate * 1000) / 1000, flagged: rate < TRAINING_EMPLOYMENT_RATE_THRESHOLD };
 }
 
 /**
  * Employment within a month of training, per course and per institution, for the institutions of
- * a region's subtree. A course counts once its follow-up is due (ended FOLLOW_UP_DAYS ago); the
+ * a region's subtree. A course counts once its follow-up is due (ended TRAINING_FOLLOW_UP_DAYS ago); the
  * rate is trainees employed within the month over all its trainees; below 50% is flagged.
  */
 export async function trainingRates(
@@ -456,7 +447,7 @@ export async function trainingRates(
       WHERE i."regionId" IN (SELECT id FROM sub)
       GROUP BY i.id, c.id
       ORDER BY i.id, c."endDate", c.id`,
-    [q.regionId, chinaToday(q.now ?? new Date()), FOLLOW_UP_DAYS],
+    [q.regionId, shanghaiDay(q.now ?? new Date()), TRAINING_FOLLOW_UP_DAYS],
   );
   const courses: CourseRate[] = r.rows.map((c) => ({
     courseId: c.courseId,

@@ -14,13 +14,10 @@
 import type { Writable } from 'node:stream';
 import type { Sql } from '../db/sql.js';
 import type { Channel } from '../generated/prisma/enums.js';
-import { shanghaiDate } from '../ledger/china-time.js';
+import { shanghaiDay } from '../ledger/china-time.js';
 import { appendEmploymentEvent } from '../ledger/employment.js';
-import { COUNTED_SERVICE_KINDS } from '../ledger/service-contacts.js';
+import { MIN_SERVICE_CONTACTS, SERVICE_KINDS } from '../ledger/program-rules.js';
 import { type Column, type ExportFormat, writeCsv, writeXlsxSheets } from '../reports/export.js';
-
-/** Job offers and assistance records needed (Annex 1: 3次以上). */
-export const MIN_SERVICE_CONTACTS = 3;
 
 export type MissingItem =
   | 'worker'
@@ -60,7 +57,7 @@ export async function countedServiceContacts(sql: Sql, workerId: number): Promis
        LEFT JOIN "OutboundMessage" m ON m.id = c."outboundMessageId"
       WHERE c."workerId" = $1 AND c.kind::text = ANY($2::text[])
         AND (m.id IS NULL OR m.status NOT IN ('FAILED', 'CANCELLED'))`,
-    [workerId, COUNTED_SERVICE_KINDS],
+    [workerId, SERVICE_KINDS],
   );
   return r.rows[0]?.n ?? 0;
 }
@@ -142,15 +139,13 @@ export async function recordTemporarilyUnwilling(sql: Sql, input: UnwillingInput
   const { missing, serviceContacts } = await checkUnwilling(sql, input);
   if (missing.length > 0) return { ok: false, missing, serviceContacts };
   const now = input.now ?? new Date();
-  const [y, m, d] = shanghaiDate(now);
-  const today = `${y}-${String(m).padStart(2, '0')}-${String(d).padStart(2, '0')}`;
   const eventId = await appendEmploymentEvent(
     sql,
     {
       workerId: input.workerId,
       status: 'TEMPORARILY_UNWILLING',
       reason: input.reason.trim(),
-      effectiveDate: input.effectiveDate ?? today,
+      effectiveDate: input.effectiveDate ?? shanghaiDay(now),
       confirmationId: input.confirmationId as number,
     },
     { source: 'STAFF', channel: input.channel ?? 'API', reportedById: input.staffUserId ?? null },

@@ -25,6 +25,7 @@ import { shanghaiDate } from '../ledger/china-time.js';
 import { matchingJobLeads } from '../ledger/job-leads.js';
 import { isOptedOut } from '../ledger/opt-outs.js';
 import { createMessage } from '../ledger/outbound.js';
+import { WORKING_AGE } from '../ledger/program-rules.js';
 
 export interface PlanDeps {
   db: Db;
@@ -40,9 +41,6 @@ export interface PlanDeps {
 /** The plan's order; DONE and STOPPED are final. */
 export const PLAN_STAGES: readonly FollowUpStage[] = ['LEADS_SMS', 'CALL', 'FAMILY', 'STAFF_TASK', 'DONE'];
 const ACTIVE_STAGES: readonly FollowUpStage[] = ['LEADS_SMS', 'CALL', 'FAMILY', 'STAFF_TASK'];
-
-/** Working age as the plan counts it (by birth year, in China's calendar). */
-export const WORKING_AGE = { min: 16, max: 60 } as const;
 
 export const ZERO_EMPLOYMENT_TASK_KIND = 'zero_employment_follow_up';
 

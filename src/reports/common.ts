@@ -1,8 +1,8 @@
-/** What the reports share: labels, which statuses count as what, masking, month bounds. */
+/** What the reports share: labels, which statuses count as what, masking. */
 import type { EmploymentStatus, HouseholdCategory, LaborCapacity } from '../generated/prisma/enums.js';
-import { EMPLOYED_STATUSES, STALE_AFTER_DAYS } from '../ledger/status-rules.js';
+import { EMPLOYED_STATUSES } from '../ledger/status-rules.js';
 
-export { EMPLOYED_STATUSES, STALE_AFTER_DAYS };
+export { EMPLOYED_STATUSES };
 
 /** Not employed and looking: 未就业 and 返乡回流 (came home without a job). */
 export const UNEMPLOYED_STATUSES: readonly EmploymentStatus[] = ['UNEMPLOYED', 'RETURNED_HOME'];
@@ -13,13 +13,6 @@ export const UNEMPLOYED_STATUSES: readonly EmploymentStatus[] = ['UNEMPLOYED', '
  * workers are included (they are willing to work); so are workers whose status is UNKNOWN.
  */
 export const NOT_WILLING_STATUSES: readonly EmploymentStatus[] = ['UNABLE_TO_WORK', 'TEMPORARILY_UNWILLING'];
-
-/** Service contacts that count as an employment service (帮扶记录): src/ledger/service-contacts.ts. */
-export { COUNTED_SERVICE_KINDS as SERVICE_KINDS } from '../ledger/service-contacts.js';
-
-/** §13: at least 1 service per willing worker, at least 3 per zero-employment household. */
-export const WORKER_SERVICE_QUOTA = 1;
-export const HOUSEHOLD_SERVICE_QUOTA = 3;
 
 export const STATUS_ZH: Record<EmploymentStatus, string> = {
   EMPLOYED_LOCAL: '县内就业',
@@ -60,19 +53,6 @@ export function maskPhone(phone: string | null | undefined): string {
   const cn = /^\+86(1\d{2})\d{4}(\d{4})$/.exec(phone);
   if (cn) return `${cn[1]}****${cn[2]}`;
   return `****${phone.slice(-4)}`;
-}
-
-/** Start (inclusive) and end (exclusive) of a China calendar month "YYYY-MM", as instants. */
-export function monthBounds(month: string): { start: Date; end: Date } {
-  const m = /^(\d{4})-(\d{2})$/.exec(month);
-  const y = Number(m?.[1]);
-  const mo = Number(m?.[2]);
-  if (!m || mo < 1 || mo > 12) throw new Error(`month must be YYYY-MM, got ${month}`);
-  const CHINA_OFFSET_MS = 8 * 3600_000;
-  return {
-    start: new Date(Date.UTC(y, mo - 1, 1) - CHINA_OFFSET_MS),
-    end: new Date(Date.UTC(y, mo, 1) - CHINA_OFFSET_MS),
-  };
 }
 
 /** Whole days from `since` to `now` (0 for less than a day). */

@@ -20,6 +20,7 @@ import { createWriteStream } from 'node:fs';
 import type { Writable } from 'node:stream';
 import { stringify } from 'csv-stringify';
 import ExcelJS from 'exceljs';
+import { shanghaiDateTime, shanghaiDay } from '../ledger/china-time.js';
 
 export type ExportFormat = 'csv' | 'xlsx';
 export const EXPORT_FORMATS: readonly ExportFormat[] = ['csv', 'xlsx'];
@@ -67,29 +68,6 @@ export const CONTENT_TYPES: Record<ExportFormat, string> = {
   xlsx: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
 };
 
-const DATE_FMT = new Intl.DateTimeFormat('en-CA', {
-  timeZone: 'Asia/Shanghai',
-  year: 'numeric',
-  month: '2-digit',
-  day: '2-digit',
-});
-const TIME_FMT = new Intl.DateTimeFormat('en-GB', {
-  timeZone: 'Asia/Shanghai',
-  hour: '2-digit',
-  minute: '2-digit',
-  hour12: false,
-});
-
-/** A Date as the China calendar day, "YYYY-MM-DD". */
-export function chinaDay(d: Date): string {
-  return DATE_FMT.format(d);
-}
-
-/** A Date as China date and minute, "YYYY-MM-DD HH:mm". */
-export function chinaDateTime(d: Date): string {
-  return `${DATE_FMT.format(d)} ${TIME_FMT.format(d)}`;
-}
-
 function rawValue<R>(col: Column<R>, row: R): CellValue {
   return col.value ? col.value(row) : ((row as Record<string, unknown>)[col.key] as CellValue);
 }
@@ -100,7 +78,7 @@ export function cellValue<R>(col: Column<R>, row: R, headers: HeaderLanguage = '
   if (v === null || v === undefined) return '';
   if (typeof v === 'boolean') return headers === 'en' ? (v ? 'yes' : 'no') : v ? '是' : '否';
   if (typeof v === 'bigint') return v.toString();
-  if (v instanceof Date) return Number.isNaN(v.getTime()) ? '' : col.date === 'date' ? chinaDay(v) : chinaDateTime(v);
+  if (v instanceof Date) return Number.isNaN(v.getTime()) ? '' : col.date === 'date' ? shanghaiDay(v) : shanghaiDateTime(v);
   return v;
 }
 

@@ -4,7 +4,8 @@
  * for every worker in the ledger, by village unless the caller groups otherwise.
  */
 import type { Sql } from '../db/sql.js';
-import { int, percent, STALE_AFTER_DAYS } from './common.js';
+import { STALE_AFTER_DAYS } from '../ledger/program-rules.js';
+import { int, percent } from './common.js';
 import type { Column } from './export.js';
 import {
   type GroupBy,

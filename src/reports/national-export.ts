@@ -9,8 +9,8 @@
  */
 import type { Sql } from '../db/sql.js';
 import { invalid } from '../errors.js';
-import { shanghaiMonth } from '../ledger/china-time.js';
-import { CAPACITY_ZH, monthBounds, STATUS_ZH } from './common.js';
+import { lastDayOfMonth, shanghaiMonth, shanghaiMonthBounds } from '../ledger/china-time.js';
+import { CAPACITY_ZH, STATUS_ZH } from './common.js';
 import type { Column } from './export.js';
 import { type WorkerListOptions, type WorkerRow, workerListPage, workerListRows } from './lists.js';
 import type { Scope } from './scope.js';
@@ -37,21 +37,14 @@ export const NATIONAL_EXPORT_COLUMNS: readonly Column<WorkerRow>[] = [
   { key: 'lastConfirmedAt', zh: '最近确认时间', en: 'last_confirmed', date: 'date' },
 ];
 
-/** The last calendar day of a month "YYYY-MM", as "YYYY-MM-DD". */
-function lastDayOf(month: string): string {
-  const [y, m] = month.split('-').map(Number) as [number, number];
-  const d = new Date(Date.UTC(y, m, 0));
-  return d.toISOString().slice(0, 10);
-}
-
 /** How the export reads the ledger for `month` (YYYY-MM, default the current China month). */
 export function nationalExportOptions(opts: { month?: string; now?: Date } = {}): WorkerListOptions & { now: Date } {
   const now = opts.now ?? new Date();
   const current = shanghaiMonth(now);
   const month = opts.month ?? current;
-  const { end } = monthBounds(month);
+  const { end } = shanghaiMonthBounds(month);
   if (month > current) throw invalid('month', `${month} has not begun`);
-  return { now, asOf: month < current ? { lastDay: lastDayOf(month), end } : undefined };
+  return { now, asOf: month < current ? { lastDay: lastDayOfMonth(month), end } : undefined };
 }
 
 /** Rows of the export for `month` (YYYY-MM, default the current China month). */

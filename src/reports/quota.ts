@@ -14,7 +14,8 @@
  * in the zero-employment list.
  */
 import type { Sql } from '../db/sql.js';
-import { HOUSEHOLD_SERVICE_QUOTA, int, NOT_WILLING_STATUSES, percent, SERVICE_KINDS, WORKER_SERVICE_QUOTA } from './common.js';
+import { HOUSEHOLD_SERVICE_QUOTA, SERVICE_KINDS, WORKER_SERVICE_QUOTA } from '../ledger/program-rules.js';
+import { int, NOT_WILLING_STATUSES, percent } from './common.js';
 import { type Column, keysetBatches } from './export.js';
 import {
   type GroupBy,

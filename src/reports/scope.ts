@@ -1,28 +1,26 @@
 /**
- * The region a report covers. Households and workers carry their whole region chain
- * (provinceId … villageId), so a region subtree is one equality on the column of the scope's
- * level: a county scope is `"countyId" = $id`, answered from the (countyId, …) indexes.
- *
- * Region codes are hierarchical and stored at their own length: '61' (province), '6109' (city),
- * '610921' (county), '610921101' (township), '610921101205' (village). A 12-digit code padded
- * with zeros ('610921000000') is accepted for the region it pads.
+ * The region a report covers, and how it groups. Households and workers carry their whole region
+ * chain (provinceId … villageId), so a region subtree is one equality on the column of the scope's
+ * level: a county scope is `"countyId" = $id`, answered from the (countyId, …) indexes. Which
+ * region lies inside which is decided by src/staff/scope.ts, as for every staff request.
  */
 import type { Sql } from '../db/sql.js';
 import { DomainError } from '../errors.js';
 import type { RegionLevel } from '../generated/prisma/enums.js';
-import { REGION_COLUMN, type RegionColumn } from '../staff/scope.js';
-
-export type { RegionLevel };
-
-export const LEVELS: readonly RegionLevel[] = ['PROVINCE', 'CITY', 'COUNTY', 'TOWNSHIP', 'VILLAGE'];
+import {
+  findRegion,
+  LEVELS,
+  levelIndex,
+  REGION_COLUMN,
+  type RegionColumn,
+  type RegionRef,
+  regionWithin,
+} from '../staff/scope.js';
 
 /** Column of the region chain on Household, Worker (and ZeroEmploymentSpell, without cityId). */
-export type { RegionColumn };
+export type { RegionColumn, RegionLevel };
 
 const COLUMN = REGION_COLUMN;
-
-/** Length of a code stored at each level. */
-const CODE_LENGTH: Record<RegionLevel, number> = { PROVINCE: 2, CITY: 4, COUNTY: 6, TOWNSHIP: 9, VILLAGE: 12 };
 
 export interface Scope {
   regionId: number;
@@ -70,10 +68,6 @@ export function levelOf(groupBy: GroupBy): RegionLevel {
   return groupBy.toUpperCase() as RegionLevel;
 }
 
-export function levelIndex(level: RegionLevel): number {
-  return LEVELS.indexOf(level);
-}
-
 /** The level one below the scope's (a village groups by itself). */
 export function defaultGroupLevel(scope: Scope): RegionLevel {
   return LEVELS[Math.min(levelIndex(scope.level) + 1, LEVELS.length - 1)] as RegionLevel;
@@ -90,36 +84,19 @@ export function groupLevel(scope: Scope, by?: GroupBy | RegionLevel): RegionLeve
   return level;
 }
 
-/** The codes a user may mean by `code`: itself, and for a zero-padded 12-digit code the region it pads. */
-function candidateCodes(code: string): string[] {
-  const c = code.trim();
-  const out = [c];
-  if (/^\d{12}$/.test(c)) {
-    for (const len of [9, 6, 4, 2]) if (/^0+$/.test(c.slice(len))) out.push(c.slice(0, len));
-  }
-  return out;
-}
+const toScope = (r: RegionRef): ResolvedScope => ({ regionId: r.id, level: r.level, code: r.code, name: r.name });
 
 /** Looks a region up by code (or a Scope by id) and returns the scope with its code and name. */
 export async function resolveScope(sql: Sql, region: string | Scope): Promise<ResolvedScope> {
   if (typeof region !== 'string') {
     if (region.code && region.name) return region as ResolvedScope;
-    const r = await sql.query<{ id: number; code: string; name: string; level: RegionLevel }>(
-      'SELECT id, code, name, level FROM "Region" WHERE id = $1',
-      [region.regionId],
-    );
-    const row = r.rows[0];
+    const row = await findRegion(sql, { id: region.regionId });
     if (!row) throw new ScopeError(`no region with id ${region.regionId}`, 'NOT_FOUND');
-    return { regionId: row.id, level: row.level, code: row.code, name: row.name };
+    return toScope(row);
   }
-  const codes = candidateCodes(region);
-  const r = await sql.query<{ id: number; code: string; name: string; level: RegionLevel }>(
-    'SELECT id, code, name, level FROM "Region" WHERE code = ANY($1::text[]) ORDER BY length(code) DESC LIMIT 1',
-    [codes],
-  );
-  const row = r.rows[0];
+  const row = await findRegion(sql, { code: region });
   if (!row) throw new ScopeError(`no region with code ${region.trim()}`, 'NOT_FOUND');
-  return { regionId: row.id, level: row.level, code: row.code, name: row.name };
+  return toScope(row);
 }
 
 /**
@@ -128,24 +105,9 @@ export async function resolveScope(sql: Sql, region: string | Scope): Promise<Re
  */
 export async function resolveScopeWithin(sql: Sql, code: string, outer: Scope): Promise<ResolvedScope> {
   const inner = await resolveScope(sql, code);
-  if (inner.regionId === outer.regionId) return inner;
-  if (levelIndex(inner.level) <= levelIndex(outer.level)) {
+  const within = await resolveScope(sql, outer);
+  if (inner.regionId !== within.regionId && !regionWithin(within, inner)) {
     throw new ScopeError(`region ${inner.code} is outside the allowed scope`, 'OUTSIDE');
   }
-  const r = await sql.query<{ found: boolean }>(
-    `WITH RECURSIVE up(id, "parentId", depth) AS (
-       SELECT id, "parentId", 0 FROM "Region" WHERE id = $1
-       UNION ALL
-       SELECT r.id, r."parentId", up.depth + 1 FROM "Region" r JOIN up ON r.id = up."parentId" WHERE up.depth < 6
-     )
-     SELECT EXISTS (SELECT 1 FROM up WHERE id = $2) AS found`,
-    [inner.regionId, outer.regionId],
-  );
-  if (!r.rows[0]?.found) throw new ScopeError(`region ${inner.code} is outside the allowed scope`, 'OUTSIDE');
   return inner;
-}
-
-/** The code length a region of this level has (for checking user input). */
-export function codeLength(level: RegionLevel): number {
-  return CODE_LENGTH[level];
 }

@@ -12,7 +12,9 @@
  */
 import type { Sql } from '../db/sql.js';
 import type { HouseholdCategory } from '../generated/prisma/enums.js';
-import { CATEGORY_ZH, daysBetween, int, monthBounds, numOrNull, SERVICE_KINDS } from './common.js';
+import { shanghaiMonthBounds } from '../ledger/china-time.js';
+import { SERVICE_KINDS } from '../ledger/program-rules.js';
+import { CATEGORY_ZH, daysBetween, int, numOrNull } from './common.js';
 import { type Column, keysetBatches } from './export.js';
 import {
   type GroupBy,
@@ -147,7 +149,7 @@ export async function zeroEmploymentMonthly(
 ): Promise<ZeroMonthReport> {
   const scope = await resolveScope(sql, scopeIn);
   const level = groupLevel(scope, opts.by);
-  const { start, end } = monthBounds(opts.month);
+  const { start, end } = shanghaiMonthBounds(opts.month);
   // The spell carries every level of the chain but the city; join the household for that one.
   const needsHousehold = scope.level === 'CITY' || level === 'CITY';
   const col = (l: RegionLevel) => (l === 'CITY' || needsHousehold ? `h."${regionColumn(l)}"` : `z."${regionColumn(l)}"`);

@@ -141,4 +141,12 @@ describe('Telegram identification', () => {
     expect((await telegram(tg, stranger, '345678')).text).toContain('本次对话已结束');
     expect(await db().prisma.worker.count({ where: { telegramChatId: BigInt(stranger) } })).toBe(0);
   });
+
+  it('a number that is no mainland mobile (a landline, a foreign number) is refused before any code is sent', async () => {
+    const chat = 700905;
+    for (const number of ['010-6234-5678', '+1 415 555 0123']) {
+      expect((await telegram(tg, chat, `绑定 ${number}`)).text).toContain('号码格式不对');
+    }
+    expect(await db().prisma.conversationSession.count({ where: { address: String(chat), flow: 'link_telegram' } })).toBe(0);
+  });
 });

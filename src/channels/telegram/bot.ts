@@ -20,7 +20,9 @@ export async function createTelegramBot(settings: TelegramSettings, recorder: In
       channel: 'TELEGRAM',
       providerId: String(ctx.update.update_id),
       from: String(m.chat.id),
-      text: m.text ?? null,
+      // A photo, video or document sent with a caption says what the person means: "状态" under a
+      // photo starts the status report. The media reference stays in the stored update.
+      text: m.text ?? m.caption ?? null,
       payload: ctx.update as unknown as Record<string, unknown>,
     });
   });

@@ -1,9 +1,10 @@
 /** Twilio REST errors mapped to typed send errors, by HTTP status and Twilio error code only. */
 import twilio from 'twilio';
+import { TWILIO_OPTED_OUT } from '../../ledger/program-rules.js';
 import { FinalSendError, OptedOutSendError, RateLimitedSendError, RetryableSendError, type SendError } from '../errors.js';
 
 /** Twilio error codes that mean the recipient unsubscribed (STOP) or is blocked. */
-const OPTED_OUT = new Set([21610]);
+const OPTED_OUT = new Set([TWILIO_OPTED_OUT]);
 /** The client drops response headers, so a 429's Retry-After is not readable; back off this long. */
 export const DEFAULT_RETRY_AFTER_MS = 1000;
 

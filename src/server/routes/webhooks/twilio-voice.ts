@@ -40,6 +40,7 @@ import { applyDeliveryStatus, twilioStatus } from '../../../ledger/delivery-stat
 import { recordOptOut } from '../../../ledger/opt-outs.js';
 import { enqueueSends } from '../../../ledger/outbound.js';
 import { activeSession, endSession, type StoredSession } from '../../../ledger/sessions.js';
+import { LEDGER_ID } from './fields.js';
 
 const CALL_SID = { type: 'string', pattern: '^CA[0-9a-fA-F]{32}$' } as const;
 const callBody = {
@@ -59,7 +60,7 @@ const stepQuery = {
     quiet: { type: 'integer', minimum: 0, maximum: 10, default: 0 },
   },
 } as const;
-const idQuery = { type: 'object', required: ['m'], properties: { m: { type: 'string', pattern: '^[0-9]{1,19}$' } } } as const;
+const idQuery = { type: 'object', required: ['m'], properties: { m: LEDGER_ID } } as const;
 
 interface CallParams {
   CallSid: string;

@@ -7,6 +7,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import { twilioSignatureCheck } from '../../../channels/twilio/webhook-auth.js';
 import { createGroupCommit } from '../../../db/group-commit.js';
 import { applyDeliveryStatuses, type StatusReport, twilioStatus } from '../../../ledger/delivery-status.js';
+import { LEDGER_ID, refuseNulBytes } from './fields.js';
 import { twilioVoiceRoutes } from './twilio-voice.js';
 
 const EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>';
@@ -48,10 +49,7 @@ const statusBody = {
   },
 } as const;
 
-export const statusQuery = {
-  type: 'object',
-  properties: { m: { type: 'string', pattern: '^[0-9]{1,19}$' } },
-} as const;
+const statusQuery = { type: 'object', properties: { m: LEDGER_ID } } as const;
 
 export const twilioWebhooks: FastifyPluginAsync = async (app) => {
   const { providers, recorder, db, config } = app.deps;
@@ -70,6 +68,8 @@ export const twilioWebhooks: FastifyPluginAsync = async (app) => {
     'preValidation',
     twilioSignatureCheck(() => providers.twilio.authToken, config.PUBLIC_BASE_URL),
   );
+  // After the signature: a forged request learns nothing about the fields.
+  app.addHook('preValidation', refuseNulBytes);
 
   app.post<{ Body: { MessageSid: string; From: string; To?: string; Body?: string } }>(
     '/webhooks/twilio/sms',
