@@ -6,8 +6,8 @@
 import { PassThrough } from 'node:stream';
 import ExcelJS from 'exceljs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { inTransaction } from '../../src/db/sql.js';
 import { requestConfirmation } from '../../src/conversations/request-confirmation.js';
+import { inTransaction } from '../../src/db/sql.js';
 import { appendEmploymentEvent } from '../../src/ledger/employment.js';
 import { recordTemporarilyUnwilling, unwillingDossier, writeDossier } from '../../src/programs/unwilling.js';
 import type { TwilioSimulator } from '../../src/simulators/twilio/index.js';
