@@ -1,13 +1,15 @@
 /**
  * Re-queues ledger rows whose queue job was lost: a message recorded while Redis refused the job,
  * or a Redis that lost its data. Runs every minute; job ids are the row ids, so a row whose job
- * still exists is not queued twice, and the handlers are idempotent anyway. Also completes or
- * re-plans running campaigns, and recovers delivery reports whose callback was lost.
+ * still exists is not queued twice, and the handlers are idempotent anyway. It also completes or
+ * re-plans running campaigns, recovers delivery reports whose callback was lost, and brings
+ * confirmation requests nobody answered to a clear state (expired, interrupted).
  */
 import { Worker } from 'bullmq';
 import { ensureDefaultCampaigns } from '../../campaigns/defaults.js';
 import { completeIfDone, planDispatch } from '../../campaigns/dispatch.js';
 import type { Channel } from '../../generated/prisma/enums.js';
+import { settleConfirmations } from '../../ledger/confirmations.js';
 import { enqueueSends } from '../../ledger/outbound.js';
 import { checkOverdueReports } from '../../outbound/delivery-check.js';
 import { bullName, QueueName } from '../names.js';
@@ -20,7 +22,7 @@ const LIMIT = 5000;
 
 export async function sweep(
   deps: Pick<WorkerDeps, 'db' | 'queues' | 'config' | 'logger' | 'providers'>,
-): Promise<{ inbound: number; outbound: number; campaigns: number; reports: number }> {
+): Promise<{ inbound: number; outbound: number; campaigns: number; reports: number; confirmations: number }> {
   const inbound = await deps.db.pool.query<{ id: string }>(
     `SELECT id FROM "InboundMessage" WHERE "handledAt" IS NULL AND "receivedAt" < now() - $1::interval ORDER BY id LIMIT $2`,
     [GRACE, LIMIT],
@@ -50,7 +52,14 @@ export async function sweep(
     adapters: deps.providers.adapters,
     afterMs: deps.config.DELIVERY_CHECK_AFTER_MS,
   });
-  return { inbound: inbound.rows.length, outbound: outbound.rows.length, campaigns, reports: reports.settled };
+  const settled = await settleConfirmations(deps.db.pool);
+  return {
+    inbound: inbound.rows.length,
+    outbound: outbound.rows.length,
+    campaigns,
+    reports: reports.settled,
+    confirmations: settled.expired + settled.interrupted,
+  };
 }
 
 /**
