@@ -14,21 +14,26 @@ afterAll(async () => {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** `lanes` senders each reserving a slot, sleeping until it and "sending" for `ms`; returns the send times. */
-async function drive(buckets: Bucket[], lanes: number, ms: number): Promise<number[]> {
+/**
+ * `lanes` senders each reserving a slot, sleeping until it and "sending", for `ms`; returns the
+ * slots as handed out (when each was due) and the moments the senders woke for them.
+ */
+async function drive(buckets: Bucket[], lanes: number, ms: number): Promise<{ slots: number[]; sends: number[] }> {
   const t0 = Date.now();
-  const times: number[] = [];
+  const slots: number[] = [];
+  const sends: number[] = [];
   await Promise.all(
     Array.from({ length: lanes }, async () => {
       while (Date.now() - t0 < ms) {
         const slot = await limiter.reserve(buckets);
         expect(slot.reserved).toBe(true);
+        slots.push(Date.now() - t0 + slot.waitMs);
         await sleep(slot.waitMs);
-        times.push(Date.now() - t0);
+        sends.push(Date.now() - t0);
       }
     }),
   );
-  return times.sort((a, b) => a - b);
+  return { slots: slots.sort((a, b) => a - b), sends };
 }
 
 function mostInAnySecond(times: number[]): number {
@@ -42,12 +47,12 @@ function mostInAnySecond(times: number[]): number {
 
 describe('GCRA rate limiter with reserved slots', () => {
   it('keeps many senders at the rate: every one gets its own slot, none is lost or bunched', async () => {
-    const times = await drive([{ key: 'even', ratePerSecond: 50, burst: 1, cost: 1 }], 16, 2000);
+    const { slots, sends } = await drive([{ key: 'even', ratePerSecond: 50, burst: 1, cost: 1 }], 16, 2000);
     // 16 lanes waking at once would bunch or lose turns with a try-again limiter; reserved slots
-    // keep the rate over the run and in every one-second window.
-    const inFirst2s = times.filter((t) => t < 2000).length;
-    expect(inFirst2s).toBeGreaterThanOrEqual(95);
-    expect(mostInAnySecond(times)).toBeLessThanOrEqual(52);
+    // keep the rate over the run and in every one-second window (a busy machine may wake a
+    // sender late, which is why the slots, not the wake-ups, are held to the window).
+    expect(sends.filter((t) => t < 2000).length).toBeGreaterThanOrEqual(95);
+    expect(mostInAnySecond(slots)).toBeLessThanOrEqual(52);
   });
 
   it('spaces slots by the interval and answers the wait until each', async () => {
