@@ -23,8 +23,15 @@ export interface Bucket {
   cost: number;
 }
 
-/** A reserved slot (send after `waitMs`), or none because it lies further off than allowed. */
-export type Reservation = { reserved: true; waitMs: number } | { reserved: false; waitMs: number };
+/**
+ * A reserved slot (send after `waitMs`; `at` is the slot as Redis's clock has it, ms since the
+ * epoch), or none because it lies further off than allowed.
+ */
+export interface Reservation {
+  reserved: boolean;
+  waitMs: number;
+  at: number;
+}
 
 // KEYS: buckets. ARGV[1]: the furthest wait accepted (ms, -1 = any); then per bucket its emission
 // interval, tolerance and cost. Time comes from Redis so all processes agree. The slot is the
@@ -46,7 +53,8 @@ for i, key in ipairs(KEYS) do
   if earliest > at then at = earliest end
 end
 local wait = math.ceil(at - now)
-if maxWait >= 0 and wait > maxWait then return {0, wait} end
+-- The slot goes back as a string: a Lua number would be cut to an integer of seconds' precision.
+if maxWait >= 0 and wait > maxWait then return {0, wait, tostring(at)} end
 for i, key in ipairs(KEYS) do
   local interval = tonumber(ARGV[i * 3 - 1])
   local cost = tonumber(ARGV[i * 3 + 1])
@@ -56,7 +64,7 @@ for i, key in ipairs(KEYS) do
   local newTat = tats[i] + interval * cost
   redis.call('SET', key, tostring(newTat), 'PX', math.ceil(newTat - now) + 1000)
 end
-return {1, wait}`;
+return {1, wait, tostring(at)}`;
 
 export interface RateLimiter {
   /**
@@ -71,21 +79,21 @@ export function createRateLimiter(redis: Redis, prefix: string): RateLimiter {
   return {
     async reserve(buckets, maxWaitMs = Number.POSITIVE_INFINITY) {
       const active = buckets.filter((b) => b.ratePerSecond > 0 && Number.isFinite(b.ratePerSecond));
-      if (active.length === 0) return { reserved: true, waitMs: 0 };
+      if (active.length === 0) return { reserved: true, waitMs: 0, at: Date.now() };
       const args = active.flatMap((b) => {
         const interval = 1000 / b.ratePerSecond;
         // A cost above the burst could never fit; let such a message through as one burst.
         return [interval, interval * (Math.max(b.burst, b.cost) - 1), b.cost];
       });
       const limit = Number.isFinite(maxWaitMs) ? Math.max(0, Math.floor(maxWaitMs)) : -1;
-      const [ok, wait] = (await redis.eval(
+      const [ok, wait, at] = (await redis.eval(
         SCRIPT,
         active.length,
         ...active.map((b) => `${prefix}:${b.key}`),
         limit,
         ...args,
-      )) as [number, number];
-      return { reserved: ok === 1, waitMs: Math.max(0, Number(wait)) };
+      )) as [number, number, string];
+      return { reserved: ok === 1, waitMs: Math.max(0, Number(wait)), at: Number(at) };
     },
   };
 }

@@ -103,8 +103,9 @@ describe('two worker processes on the same Redis and PostgreSQL', () => {
   it('share a campaign’s slices without a duplicate, and one takes over when the other is killed mid-send', async () => {
     const sim = await startTwilioSimulator();
     cleanups.push(() => sim.close());
-    // Slices of 40: the 400 people are ten dispatch jobs, shared out between the processes.
-    const rig = await workerRig({ twilio: sim }, { DISPATCH_SLICE_SIZE: '40' });
+    // Slices of 40: the 400 people are ten dispatch jobs, shared out between the processes; with
+    // 4 calls in flight per job a slice takes seconds, so both processes are busy at once.
+    const rig = await workerRig({ twilio: sim }, { DISPATCH_SLICE_SIZE: '40', DISPATCH_CONCURRENCY: '4' });
     cleanups.push(() => rig.close());
     sim.injectFailure({ kind: 'slow', times: Number.POSITIVE_INFINITY, delayMs: 300 });
     const a = rig.startWorker();
@@ -116,13 +117,13 @@ describe('two worker processes on the same Redis and PostgreSQL', () => {
           campaignId,
         ])
       ).rows[0]!.n;
-    await expect.poll(slices, { timeout: 30_000, interval: 50 }).toBe(10);
+    await expect.poll(slices, { timeout: 60_000, interval: 50 }).toBe(10);
     // Both processes hold slice jobs at once (each runs up to 4), so both are sending.
     await expect
-      .poll(async () => (await rig.queues.dispatch.getJobCounts('active')).active, { timeout: 30_000, interval: 50 })
+      .poll(async () => (await rig.queues.dispatch.getJobCounts('active')).active, { timeout: 60_000, interval: 20 })
       .toBeGreaterThan(4);
     await expect
-      .poll(() => sim.messages({ direction: 'outbound-api' }).length, { timeout: 30_000, interval: 50 })
+      .poll(() => sim.messages({ direction: 'outbound-api' }).length, { timeout: 60_000, interval: 50 })
       .toBeGreaterThan(60);
     await kill(a);
     expect(sim.messages({ direction: 'outbound-api' }).length).toBeLessThan(workers.length);

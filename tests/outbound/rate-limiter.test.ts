@@ -27,7 +27,7 @@ async function drive(buckets: Bucket[], lanes: number, ms: number): Promise<{ sl
       while (Date.now() - t0 < ms) {
         const slot = await limiter.reserve(buckets);
         expect(slot.reserved).toBe(true);
-        slots.push(Date.now() - t0 + slot.waitMs);
+        slots.push(slot.at - t0);
         await sleep(slot.waitMs);
         sends.push(Date.now() - t0);
       }
@@ -52,7 +52,7 @@ describe('GCRA rate limiter with reserved slots', () => {
     // keep the rate over the run and in every one-second window (a busy machine may wake a
     // sender late, which is why the slots, not the wake-ups, are held to the window).
     expect(sends.filter((t) => t < 2000).length).toBeGreaterThanOrEqual(95);
-    expect(mostInAnySecond(slots)).toBeLessThanOrEqual(52);
+    expect(mostInAnySecond(slots)).toBeLessThanOrEqual(51);
   });
 
   it('spaces slots by the interval and answers the wait until each', async () => {
@@ -100,7 +100,7 @@ describe('GCRA rate limiter with reserved slots', () => {
 
   it('a rate of 0 means unlimited', async () => {
     for (let i = 0; i < 20; i++) {
-      expect(await limiter.reserve([{ key: 'off', ratePerSecond: 0, burst: 1, cost: 1 }])).toEqual({
+      expect(await limiter.reserve([{ key: 'off', ratePerSecond: 0, burst: 1, cost: 1 }])).toMatchObject({
         reserved: true,
         waitMs: 0,
       });
