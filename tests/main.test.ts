@@ -73,7 +73,7 @@ describe('service on embedded defaults', () => {
       expect(token).toBeDefined();
       const workers = await fetch(`${svc.address}/api/v1/workers?limit=5`, { headers: { authorization: `Bearer ${token}` } });
       expect(workers.status).toBe(200);
-      expect((await workers.json()).items).toHaveLength(5);
+      expect(((await workers.json()) as { items: unknown[] }).items).toHaveLength(5);
 
       const listed = await cli(['token', 'list']);
       expect(listed.stdout).toContain(token!.slice(0, 12));
