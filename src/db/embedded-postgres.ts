@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import { lockDir, lockHolder, pidAlive } from '../dir-lock.js';
+import { createProtocolQueue, type ProtocolQueue } from './pglite-queue.js';
 
 export interface EmbeddedPostgres {
   url: string;
@@ -45,6 +46,8 @@ export async function startEmbeddedPostgres(dataDir: string, maxConnections = 8)
   try {
     const db = await PGlite.create({ dataDir: join(dataDir, 'pgdata') });
     const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port: 0, maxConnections });
+    // The server's own queue lets connections' statements interleave (see pglite-queue.ts).
+    (server as unknown as { queryQueue: ProtocolQueue }).queryQueue = createProtocolQueue(db);
     await server.start();
     const url = `postgresql://postgres@${server.getServerConn()}/postgres?sslmode=disable`;
     writeFileSync(serverFile(dataDir), JSON.stringify({ pid: process.pid, url }), { mode: 0o600 });
