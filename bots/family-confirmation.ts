@@ -1,19 +1,25 @@
 /**
- * Family confirmation (家人代签, Annex 1). Staff ask for it (requestConfirmation in
- * src/ledger/confirmations.ts); the registered family contact is texted or called, reads or hears
- * the statement about the absent worker, confirms or disputes it, and gives the reason. On a call
- * the consent notice comes first and the reason is recorded; the recording is the evidence.
+ * Family confirmation (家人代签) and the worker's own remote confirmation (本人远程确认), Annex 1.
+ * Staff ask for it (requestConfirmation in src/conversations/request-confirmation.ts); the
+ * registered family contact, or the worker at their own number, is texted or called, reads or
+ * hears the statement, confirms or disputes it, and gives the reason. On a call the consent notice
+ * comes first and the reason is recorded; the recording is the evidence.
  *
  * Only the number the request went to can answer: the session is keyed on it. What backs the
- * answer (verificationMethod): a family number staff have verified; otherwise a one-time code sent
- * to the worker's own phone, which the family member reads back; otherwise staff approval.
+ * answer (verificationMethod): the worker's own number in the ledger; a family number staff have
+ * verified; otherwise a one-time code sent to the worker's own phone, which the family member
+ * reads back; otherwise staff approval.
  *
- * State from the request: confirmationId, kind, statement, workerName, verified, workerHasPhone.
+ * State from the request: confirmationId, kind, statement, workerName, self (the worker answers),
+ * verified, workerHasPhone.
  */
 import { tr } from '../src/flows/text.js';
 import { defineFlow, type Effect, type FlowState, type Transition } from '../src/flows/types.js';
 
-type Method = 'REGISTERED_FAMILY_NUMBER' | 'WORKER_OTP' | 'STAFF_APPROVAL';
+type Method = 'REGISTERED_FAMILY_NUMBER' | 'REGISTERED_WORKER_NUMBER' | 'WORKER_OTP' | 'STAFF_APPROVAL';
+
+/** The template key for the person asked: `_self` when the worker answers for themself. */
+const who = (s: FlowState, key: string) => (s.self ? `${key}_self` : key);
 
 function respond(s: FlowState, method: Method, say: string): Transition {
   const effect: Effect = {
@@ -31,7 +37,7 @@ function respond(s: FlowState, method: Method, say: string): Transition {
 export const familyConfirmation = defineFlow({
   id: 'family_confirmation',
   keywords: [],
-  audiences: ['family'],
+  audiences: ['family', 'worker'],
   channels: ['SMS', 'VOICE'],
   first: 'answer',
   // Family members may be at work when the text arrives.
@@ -42,7 +48,7 @@ export const familyConfirmation = defineFlow({
       prompt: (s, ctx) =>
         // The consent notice opens the call, before anything is asked or recorded.
         (ctx.channel === 'VOICE' ? `${ctx.t('voice.consent')}` : '') +
-        tr(ctx, 'flows:confirm.statement', { name: s.workerName, statement: s.statement }),
+        tr(ctx, who(s, 'flows:confirm.statement'), { name: s.workerName, statement: s.statement }),
       ask: {
         type: 'choice',
         choices: (_s, ctx) => [
@@ -54,13 +60,16 @@ export const familyConfirmation = defineFlow({
     },
     reason: {
       prompt: (s, ctx) =>
-        tr(ctx, s.answer === 'no' ? 'flows:confirm.reason_disputed' : `flows:confirm.reason_${String(s.kind).toLowerCase()}`, {
-          name: s.workerName,
-        }),
+        tr(
+          ctx,
+          who(s, s.answer === 'no' ? 'flows:confirm.reason_disputed' : `flows:confirm.reason_${String(s.kind).toLowerCase()}`),
+          { name: s.workerName },
+        ),
       ask: { type: 'text', minLength: 1, maxLength: 300, record: true },
       next: (a, s, ctx) => {
         const set: FlowState = { reason: String(a.value), recording: a.recording ?? null };
         const withReason = { ...s, ...set };
+        if (s.self) return { ...respond(withReason, 'REGISTERED_WORKER_NUMBER', tr(ctx, 'flows:confirm.thanks')), set };
         if (s.verified) return { ...respond(withReason, 'REGISTERED_FAMILY_NUMBER', tr(ctx, 'flows:confirm.thanks')), set };
         if (!s.workerHasPhone) return { ...respond(withReason, 'STAFF_APPROVAL', tr(ctx, 'flows:confirm.thanks_review')), set };
         const code = ctx.newCode();

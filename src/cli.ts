@@ -4,22 +4,28 @@
  */
 import { Command } from 'commander';
 import { registerCampaignCommand } from './cli/campaign-command.js';
+import { registerConfirmationCommand } from './cli/confirmation-command.js';
 import { registerGenerateCommand } from './cli/generate-command.js';
 import { registerImportCommand } from './cli/import-command.js';
 import { registerInboxCommand } from './cli/inbox-command.js';
 import { registerProgramCommands } from './cli/program-command.js';
 import { registerReportCommand } from './cli/report-command.js';
 import { registerSimulateCommand } from './cli/simulate-command.js';
+import { registerStaffCommand } from './cli/staff-command.js';
+import { registerTaskCommand } from './cli/task-command.js';
 import { registerTokenCommand } from './cli/token-command.js';
+import { registerWorkerCommand } from './cli/worker-command.js';
 import { ConfigError, loadConfig } from './config.js';
 import { openDb } from './db/database.js';
 import { applyMigrations } from './db/migrations.js';
-import { type Role, runUntilSignal } from './main.js';
+import type { Role } from './main.js';
 
 /** Set by the commands that run until a signal; every other command exits when it is done. */
 let longRunning = false;
-const serve = (role: Role) => () => {
+const serve = (role: Role) => async () => {
   longRunning = true;
+  // Loaded here: the whole service is not needed by the commands that only call its API.
+  const { runUntilSignal } = await import('./main.js');
   return runUntilSignal(role);
 };
 
@@ -37,8 +43,13 @@ program
   .description('run only the HTTP API (webhooks, staff API); pair with `outreach worker`')
   .action(serve('api'));
 
-program
+// `outreach worker` alone runs the queue workers; `outreach worker show|update|…` reads and
+// corrects a worker's record (src/cli/worker-command.ts).
+const workerCommand = program
   .command('worker')
+  .description('run the queue workers (the default), or read and correct a worker’s record');
+workerCommand
+  .command('run', { isDefault: true })
   .description('run only the queue workers; several can share one Redis and one PostgreSQL')
   .action(serve('worker'));
 
@@ -64,6 +75,10 @@ registerTokenCommand(program);
 registerCampaignCommand(program);
 registerReportCommand(program);
 registerProgramCommands(program);
+registerStaffCommand(program);
+registerTaskCommand(program);
+registerConfirmationCommand(program);
+registerWorkerCommand(workerCommand);
 
 try {
   await program.parseAsync(process.argv);

@@ -21,7 +21,8 @@ export const RowIdParam = z.coerce.number().int().min(1).max(INT_MAX);
 export const BigRowId = z
   .string()
   .regex(/^[1-9]\d{0,18}$/, 'expected a positive whole number')
-  .refine((v) => BigInt(v) <= BIGINT_MAX, 'is past the largest id')
+  // zod runs every check: this one must not assume the pattern held.
+  .refine((v) => /^[1-9]\d{0,18}$/.test(v) && BigInt(v) <= BIGINT_MAX, 'is past the largest id')
   .transform((v) => BigInt(v));
 
 /** A whole number that fits an Int column (counts, yuan). */
@@ -31,15 +32,15 @@ export const IntValue = (min: number, max = INT_MAX) => z.number().int().min(min
  * The path ("body/name", "body/items/2") of the first string inside `value` (keys included) that
  * holds a NUL character, or null. PostgreSQL text cannot store NUL.
  */
-export function nulPath(value: unknown, path: string): string | null {
+export function nulPath(value: unknown, path: string, depth = 0): string | null {
   if (typeof value === 'string') return value.includes('\u0000') ? path : null;
-  if (value === null || typeof value !== 'object') return null;
-  // Only parsed JSON and query strings: arrays and plain objects (a streamed upload is neither).
-  const proto = Object.getPrototypeOf(value);
-  if (!Array.isArray(value) && proto !== Object.prototype && proto !== null) return null;
+  if (value === null || typeof value !== 'object' || depth > 32) return null;
+  // Parsed JSON, query strings and route params (whatever their prototype); a streamed upload or a
+  // buffer carries no fields to check.
+  if (Buffer.isBuffer(value) || typeof (value as { pipe?: unknown }).pipe === 'function') return null;
   for (const [key, v] of Object.entries(value)) {
     if (key.includes('\u0000')) return `${path}/${key.replaceAll('\u0000', '\\u0000')}`;
-    const inner = nulPath(v, `${path}/${key}`);
+    const inner = nulPath(v, `${path}/${key}`, depth + 1);
     if (inner) return inner;
   }
   return null;

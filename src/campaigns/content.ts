@@ -2,7 +2,7 @@
  * What a campaign says, per kind. Text kinds (policy notice, training list, zero-employment
  * outreach) have one text per language, frozen into every row. Flow kinds (job leads, check-in,
  * training follow-up) start a conversation per person; its first message is written into the
- * person's frozen row when it is sent (src/flows/check-in.ts startConversation).
+ * person's frozen row when it is sent (src/conversations/start.ts startWorkerConversation).
  */
 import { z } from 'zod';
 import type { Sql } from '../db/sql.js';

@@ -19,9 +19,9 @@ import { DelayedError, type Job } from 'bullmq';
 import { FinalSendError, OptedOutSendError, RateLimitedSendError } from '../channels/errors.js';
 import type { ChannelAdapter, OutboundSend, SendResult } from '../channels/types.js';
 import type { Config } from '../config.js';
+import { startWorkerConversation } from '../conversations/start.js';
 import type { Db } from '../db/database.js';
 import { retryOnDeadlock } from '../db/sql.js';
-import { startConversation } from '../flows/check-in.js';
 import type { FlowState } from '../flows/types.js';
 import type { CampaignKind, Channel } from '../generated/prisma/enums.js';
 import type { Texts } from '../i18n.js';
@@ -393,7 +393,7 @@ async function startFlows(
       const mine = (r.choices ?? []).map((c) => leads.find((l) => l.id === c.leadId)).filter((l) => !!l);
       state = { leads: mine.map((l) => ({ ...l })) } as unknown as FlowState;
     }
-    const res = await startConversation(
+    const res = await startWorkerConversation(
       { db: deps.db, texts: deps.texts, enqueue },
       { workerId: r.workerId, channel, flow, ...(state ? { state } : {}), outboundId: BigInt(r.id) },
     );

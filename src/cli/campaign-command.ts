@@ -6,31 +6,7 @@
  */
 import { type Command, InvalidArgumentError } from 'commander';
 import type { Progress } from '../campaigns/control.js';
-import { cliConfig } from './context.js';
-
-interface ClientOpts {
-  url?: string;
-  token?: string;
-}
-
-function client(opts: ClientOpts) {
-  const config = cliConfig();
-  const base = (opts.url ?? `http://${config.HOST === '0.0.0.0' ? '127.0.0.1' : config.HOST}:${config.PORT}`).replace(/\/$/, '');
-  const token = opts.token ?? config.OUTREACH_TOKEN;
-  if (!token) throw new Error('an API token is needed: --token otk_… or OUTREACH_TOKEN (see `outreach token create`)');
-  return async <T>(method: string, path: string, body?: unknown): Promise<T> => {
-    const res = await fetch(`${base}/api/v1${path}`, {
-      method,
-      headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
-      body: body !== undefined ? JSON.stringify(body) : undefined,
-    }).catch((err: Error) => {
-      throw new Error(`cannot reach the service at ${base}: ${err.message} (is it running? --url)`);
-    });
-    const json = (await res.json().catch(() => ({}))) as T & { message?: string };
-    if (!res.ok) throw new Error(`${res.status} ${json.message ?? res.statusText}`);
-    return json;
-  };
-}
+import { type ApiCall, withApiOptions } from './api-client.js';
 
 const FINAL = new Set(['COMPLETED', 'CANCELLED']);
 
@@ -41,7 +17,7 @@ export function progressLine(p: Progress, width = 30): string {
   return `[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${p.percent.toFixed(1)}% ${p.status} queued ${p.queued} sent ${p.sent} delivered ${p.delivered} failed ${p.failed} cancelled ${p.cancelled} replied ${p.replied} · ${p.ratePerSecond}/s · ETA ${eta}`;
 }
 
-async function watch(call: ReturnType<typeof client>, id: number, follow: boolean): Promise<void> {
+async function watch(call: ApiCall, id: number, follow: boolean): Promise<void> {
   for (;;) {
     const p = await call<Progress>('GET', `/campaigns/${id}/progress`);
     const line = progressLine(p);
@@ -72,10 +48,8 @@ function schedule(opts: { at?: string; weekly?: string; monthly?: string }) {
 export function registerCampaignCommand(program: Command): void {
   const campaign = program
     .command('campaign')
-    .description('campaigns through the running service: create, preview, launch, pause, resume, cancel, status')
-    .option('--url <url>', 'the service (default http://HOST:PORT from the environment)')
-    .option('--token <token>', 'API token (default OUTREACH_TOKEN)');
-  const call = () => client(campaign.opts<ClientOpts>());
+    .description('campaigns through the running service: create, preview, launch, pause, resume, cancel, status');
+  const call = withApiOptions(campaign);
 
   campaign
     .command('create')

@@ -21,6 +21,7 @@ import { unwillingDossier, writeDossier } from '../programs/unwilling.js';
 import { runZeroEmploymentSteps } from '../programs/zero-employment-plan.js';
 import { type Column, formatFromFileName, writeRowsToFile } from '../reports/export.js';
 import { findRegion } from '../staff/scope.js';
+import { positiveId, withApiOptions } from './api-client.js';
 import { withDb } from './context.js';
 
 const MONTH = /^\d{4}-(0[1-9]|1[0-2])$/;
@@ -126,9 +127,29 @@ export function registerProgramCommands(program: Command): void {
       });
     });
 
-  program
-    .command('unwilling')
-    .description('"temporarily unwilling to work" records (Annex 1)')
+  const unwilling = program.command('unwilling').description('"temporarily unwilling to work" records (Annex 1)');
+  const record = unwilling
+    .command('record <workerId>')
+    .description(
+      'record a worker as temporarily unwilling (through the running service’s API); refused naming every missing item',
+    )
+    .requiredOption('--reason <text>', 'the main reason for not working')
+    .requiredOption(
+      '--confirmation <id>',
+      'the TEMPORARILY_UNWILLING confirmation that backs it',
+      positiveId('a confirmation id'),
+    );
+  const call = withApiOptions(record);
+  record.action(async (workerId: string, o: { reason: string; confirmation: number }) => {
+    const r = await call()<{ eventId: string; serviceContacts: number }>('POST', '/programs/unwilling', {
+      workerId: positiveId('a worker id')(workerId),
+      reason: o.reason,
+      confirmationId: o.confirmation,
+    });
+    console.log(`recorded (event #${r.eventId}; ${r.serviceContacts} offers and assistance records on file)`);
+  });
+
+  unwilling
     .command('dossier <workerId>')
     .description('the dossier of a worker: worker, household, service contacts, confirmations with evidence, events')
     .option('--format <format>', 'json, csv or xlsx', 'json')

@@ -25,7 +25,7 @@ export async function identifySender(sql: Sql, channel: Channel, address: string
   );
   if (w.rows[0]) return { workerId: w.rows[0].id, familyContactId: null, language: w.rows[0].language };
   const f = await sql.query<{ id: number; language: string; workerId: number }>(
-    `SELECT id, language, "workerId" FROM "FamilyContact" WHERE phone = $1 ORDER BY verified DESC, id LIMIT 1`,
+    `SELECT id, language, "workerId" FROM "FamilyContact" WHERE phone = $1 AND "removedAt" IS NULL ORDER BY verified DESC, id LIMIT 1`,
     [address],
   );
   const c = f.rows[0];

@@ -42,3 +42,23 @@ export async function retryOnDeadlock<T>(fn: () => Promise<T>, attempts = 5): Pr
     }
   }
 }
+
+/** What `sqlIn` needs of a Prisma client or transaction client. */
+interface RawRunner {
+  $queryRawUnsafe<T = unknown>(query: string, ...values: unknown[]): Promise<T>;
+}
+
+/**
+ * The ledger's set-based statements (status refresh, household counts, audit) inside a Prisma
+ * transaction: record-level work goes through Prisma and shares its transaction with them. Only
+ * for statements that return rows (SELECT, or a write with RETURNING): `rowCount` is the number
+ * of rows returned.
+ */
+export function sqlIn(tx: RawRunner): Sql {
+  return {
+    async query<R extends pg.QueryResultRow>(text: string, values: unknown[] = []) {
+      const rows = await tx.$queryRawUnsafe<R[]>(text, ...values);
+      return { rows, rowCount: rows.length, command: '', oid: 0, fields: [] } as pg.QueryResult<R>;
+    },
+  };
+}

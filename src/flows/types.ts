@@ -120,7 +120,7 @@ export type Effect =
       confirmationId: number;
       outcome: 'CONFIRMED' | 'DISPUTED';
       reason: string | null;
-      verificationMethod: 'REGISTERED_FAMILY_NUMBER' | 'WORKER_OTP' | 'STAFF_APPROVAL';
+      verificationMethod: 'REGISTERED_FAMILY_NUMBER' | 'REGISTERED_WORKER_NUMBER' | 'WORKER_OTP' | 'STAFF_APPROVAL';
       messageIds: string[];
       recording?: { sid: string; url?: string | null } | null;
     }

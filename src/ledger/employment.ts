@@ -5,7 +5,7 @@
  */
 import type { Sql } from '../db/sql.js';
 import type { Channel, EmploymentStatus, EventSource } from '../generated/prisma/enums.js';
-import { type Queryable, refreshHouseholdCounts } from './household-counts.js';
+import { refreshHouseholdCounts } from './household-counts.js';
 import { CURRENT_EVENT_ORDER } from './status-rules.js';
 
 /** Who reported, how, and in answer to which message or call. */
@@ -28,8 +28,11 @@ export interface NewEmploymentEvent {
   place?: string | null;
   industry?: string | null;
   monthlyWage?: number | null;
+  insured?: boolean | null;
   reason?: string | null;
-  /** The confirmation backing a TEMPORARILY_UNWILLING record (Annex 1). */
+  /** The job lead that placed the worker (referral subsidy, §14). */
+  jobLeadId?: number | null;
+  /** The confirmation backing the record: a TEMPORARILY_UNWILLING record (Annex 1), or a status staff confirmed. */
   confirmationId?: number | null;
 }
 
@@ -41,9 +44,9 @@ export async function appendEmploymentEvent(sql: Sql, e: NewEmploymentEvent, p: 
   const r = await sql.query<{ id: string }>(
     `INSERT INTO "EmploymentEvent" ("workerId", status, employer, place, industry, "monthlyWage", reason, "effectiveDate",
                                     "reportedAt", source, channel, "inboundMessageId", "callSid", "familyContactId", "reportedById",
-                                    "confirmationId")
+                                    "confirmationId", insured, "jobLeadId")
      VALUES ($1, $2::"EmploymentStatus", $3, $4, $5, $6, $7, $8::date, $9::timestamp(3), $10::"EventSource", $11::"Channel", $12, $13, $14,
-             $15, $16)
+             $15, $16, $17, $18)
      RETURNING id`,
     [
       e.workerId,
@@ -62,6 +65,8 @@ export async function appendEmploymentEvent(sql: Sql, e: NewEmploymentEvent, p: 
       p.familyContactId ?? null,
       p.reportedById ?? null,
       e.confirmationId ?? null,
+      e.insured ?? null,
+      e.jobLeadId ?? null,
     ],
   );
   await refreshCurrentStatus(sql, e.workerId, now, e.status === 'RETURNED_HOME');
@@ -108,6 +113,5 @@ export async function refreshCurrentStatus(sql: Sql, workerId: number, now = new
      RETURNING w."householdId"`,
     [workerId, now.toISOString(), returnee],
   );
-  // The pg client satisfies both signatures; household-counts names its own narrower type.
-  if (r.rows[0]) await refreshHouseholdCounts(sql as unknown as Queryable, [r.rows[0].householdId], now);
+  if (r.rows[0]) await refreshHouseholdCounts(sql, [r.rows[0].householdId], now);
 }

@@ -10,11 +10,8 @@
  * off has its open spell cleared (STOPPED: someone reported a job) and the plan's open staff task
  * cancelled. Rewriting the household row takes its lock, so two refreshes cannot both open a spell.
  */
-import type pg from 'pg';
+import type { Sql } from '../db/sql.js';
 import { EMPLOYED_STATUSES } from './status-rules.js';
-
-/** A pool or a client inside a transaction. */
-export type Queryable = Pick<pg.Pool, 'query'> | Pick<pg.PoolClient, 'query'>;
 
 /**
  * Recomputes the counts of the given households. zeroEmploymentSince is set when the flag turns
@@ -22,7 +19,7 @@ export type Queryable = Pick<pg.Pool, 'query'> | Pick<pg.PoolClient, 'query'>;
  * (or whose spell disagrees with the flag) are written. Returns the number of households updated.
  */
 export async function refreshHouseholdCounts(
-  pool: Queryable,
+  pool: Sql,
   householdIds: readonly number[],
   now: Date = new Date(),
 ): Promise<number> {

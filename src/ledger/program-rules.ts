@@ -10,10 +10,10 @@ export const STALE_AFTER_MS = STALE_AFTER_DAYS * 86_400_000;
 
 /**
  * Service contacts that count as an employment service (帮扶记录) and as a job offer or
- * assistance record (Annex 1): a delivered job lead, a training offer or a staff call. Policy
- * notices are publicity, not a service.
+ * assistance record (Annex 1): a delivered job lead, a training offer, a staff call or visit, a
+ * referral to an employer. Policy notices are publicity, not a service.
  */
-export const SERVICE_KINDS = ['JOB_LEAD', 'TRAINING_OFFER', 'STAFF_CALL'] as const;
+export const SERVICE_KINDS = ['JOB_LEAD', 'TRAINING_OFFER', 'STAFF_CALL', 'STAFF_VISIT', 'JOB_REFERRAL'] as const;
 
 /** §13: at least 1 service per willing worker, at least 3 per zero-employment household. */
 export const WORKER_SERVICE_QUOTA = 1;

@@ -207,7 +207,7 @@ export async function getWorkerFile(
       [id, opts.contacts ?? 20],
     ),
     sql.query<WorkerFile['familyContacts'][number]>(
-      `SELECT id, name, relation, phone, verified, "verifiedAt" FROM "FamilyContact" WHERE "workerId" = $1 ORDER BY id`,
+      `SELECT id, name, relation, phone, verified, "verifiedAt" FROM "FamilyContact" WHERE "workerId" = $1 AND "removedAt" IS NULL ORDER BY id`,
       [id],
     ),
   ]);

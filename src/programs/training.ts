@@ -14,9 +14,9 @@
  */
 import { createWriteStream, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { startCheckIn } from '../conversations/start.js';
 import type { Db } from '../db/database.js';
 import { inTransaction, type Sql } from '../db/sql.js';
-import { startCheckIn } from '../flows/check-in.js';
 import type { Channel } from '../generated/prisma/enums.js';
 import type { Texts } from '../i18n.js';
 import { shanghaiDate, shanghaiDay } from '../ledger/china-time.js';

@@ -49,6 +49,7 @@ interface SpellRow {
   stage: FollowUpStage;
   householdId: number;
   countyId: number;
+  villageId: number;
   enteredAt: Date;
   code: string;
   headName: string | null;
@@ -167,7 +168,7 @@ async function stepFamily(deps: PlanDeps, sql: Sql, spell: SpellRow, now: Date, 
   const r = await sql.query<{ id: number; workerId: number; phone: string; language: string; workerName: string }>(
     `SELECT DISTINCT ON (f.phone) f.id, f."workerId", f.phone, f.language, w.name AS "workerName"
        FROM "FamilyContact" f JOIN "Worker" w ON w.id = f."workerId"
-      WHERE f."workerId" = ANY($1::int[])
+      WHERE f."workerId" = ANY($1::int[]) AND f."removedAt" IS NULL
         AND f.phone NOT IN (SELECT phone FROM "Worker" WHERE "householdId" = $2 AND phone IS NOT NULL)
       ORDER BY f.phone, f.verified DESC, f.id`,
     [workers.map((w) => w.id), spell.householdId],
@@ -199,7 +200,7 @@ async function stepStaffTask(deps: PlanDeps, sql: Sql, spell: SpellRow, now: Dat
      VALUES ($1, $2, $3, $4, $5::jsonb, $6::timestamp(3)) RETURNING id`,
     [
       ZERO_EMPLOYMENT_TASK_KIND,
-      spell.countyId,
+      spell.villageId,
       spell.householdId,
       t('programs:zero.task_title', { code: spell.code, head: spell.headName ?? '' }),
       JSON.stringify({ spellId: spell.id, enteredAt: spell.enteredAt.toISOString() }),
@@ -224,7 +225,7 @@ async function takeOneStep(
 ): Promise<({ spellId: number; householdId: number } & StepEntry) | null> {
   const done = await inTransaction(deps.db.pool, async (sql) => {
     const r = await sql.query<SpellRow>(
-      `SELECT s.id, s.stage, s."householdId", s."countyId", s."enteredAt", h.code, h."headName"
+      `SELECT s.id, s.stage, s."householdId", s."countyId", s."villageId", s."enteredAt", h.code, h."headName"
          FROM "ZeroEmploymentSpell" s JOIN "Household" h ON h.id = s."householdId"
         WHERE s."clearedAt" IS NULL AND s."nextStepAt" <= $1::timestamp(3) AND s.stage = ANY($2::"FollowUpStage"[])
           AND ($3::int IS NULL OR s."countyId" = $3)

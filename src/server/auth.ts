@@ -86,3 +86,11 @@ export async function requireRegionInScope(sql: Sql, staff: Staff, ref: { id?: n
   assertInScope(staff, region.code);
   return region;
 }
+
+/**
+ * How a staff action was taken, for provenance: the `outreach` CLI says so in a header (it is a
+ * client of this API); everything else is the API (the console calls the domain directly).
+ */
+export function viaOf(req: FastifyRequest): 'API' | 'CLI' {
+  return req.headers['x-outreach-client'] === 'cli' ? 'CLI' : 'API';
+}

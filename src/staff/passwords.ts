@@ -38,7 +38,7 @@ export async function hashPassword(password: string): Promise<string> {
 /** Whether `password` matches the stored hash (false for a malformed or missing hash). */
 export async function verifyPassword(password: string, stored: string | null): Promise<boolean> {
   const parts = stored?.split('$');
-  if (!parts || parts.length !== 6 || parts[0] !== 'scrypt') return false;
+  if (parts?.length !== 6 || parts[0] !== 'scrypt') return false;
   const [n, r, p] = parts.slice(1, 4).map(Number) as [number, number, number];
   if (![n, r, p].every((v) => Number.isInteger(v) && v > 0) || n > 1 << 20) return false;
   const expected = Buffer.from(parts[5]!, 'base64url');

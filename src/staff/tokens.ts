@@ -5,9 +5,12 @@
  * user it is bound to: that user's role and region scope bound everything it reads and changes.
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { Sql } from '../db/sql.js';
+import { type Sql, sqlIn } from '../db/sql.js';
+import { conflict, forbidden, notFound } from '../errors.js';
+import type { Prisma, PrismaClient } from '../generated/prisma/client.js';
 import type { RegionLevel, StaffRole } from '../generated/prisma/enums.js';
-import type { Staff } from './scope.js';
+import { recordAudit } from './audit.js';
+import { codeInScope, type Staff } from './scope.js';
 
 export const TOKEN_PREFIX = 'otk_';
 /** Characters of the token kept in clear: `otk_` and 8 of the random part (48 bits). */
@@ -170,4 +173,108 @@ export async function revokeToken(sql: Sql, prefix: string, now = new Date()): P
     ok: true,
     token: { id: t.id, prefix: t.prefix, name: t.name, staffUserId: t.staffUserId, alreadyRevoked: t.revokedAt !== null },
   };
+}
+
+// ───────────── Tokens of a staff user, managed by an ADMIN of their region ─────────────
+
+export interface UserTokenView {
+  id: number;
+  name: string;
+  prefix: string;
+  createdAt: Date;
+  expiresAt: Date | null;
+  revokedAt: Date | null;
+  lastUsedAt: Date | null;
+  state: 'active' | 'revoked' | 'expired';
+}
+
+const TOKEN_SELECT = {
+  id: true,
+  name: true,
+  prefix: true,
+  createdAt: true,
+  expiresAt: true,
+  revokedAt: true,
+  lastUsedAt: true,
+} as const;
+
+function tokenView(t: Prisma.ApiTokenGetPayload<{ select: typeof TOKEN_SELECT }>, now: Date): UserTokenView {
+  const state = t.revokedAt ? 'revoked' : t.expiresAt && t.expiresAt <= now ? 'expired' : 'active';
+  return { ...t, state };
+}
+
+/** The staff user (ADMIN only, inside the admin's region; 404 outside). */
+async function managedUser(tx: Prisma.TransactionClient | PrismaClient, admin: Staff, userId: number) {
+  if (admin.role !== 'ADMIN') throw forbidden(`role ${admin.role} may not manage tokens; needs ADMIN`);
+  const u = await tx.staffUser.findUnique({
+    where: { id: userId },
+    select: { id: true, username: true, active: true, region: { select: { id: true, code: true } } },
+  });
+  if (!u || !codeInScope(admin, u.region.code)) throw notFound(`no staff user ${userId}`);
+  return u;
+}
+
+export async function listUserTokens(
+  prisma: PrismaClient,
+  admin: Staff,
+  userId: number,
+  now = new Date(),
+): Promise<UserTokenView[]> {
+  await managedUser(prisma, admin, userId);
+  const rows = await prisma.apiToken.findMany({ where: { staffUserId: userId }, orderBy: { id: 'desc' }, select: TOKEN_SELECT });
+  return rows.map((t) => tokenView(t, now));
+}
+
+/** Issues a token for an active user of the admin's region; the token is in the answer, once. Audited. */
+export async function issueUserToken(
+  prisma: PrismaClient,
+  admin: Staff,
+  userId: number,
+  t: { name: string; expiresDays?: number },
+  now = new Date(),
+): Promise<IssuedToken> {
+  return prisma.$transaction(async (tx) => {
+    const u = await managedUser(tx, admin, userId);
+    if (!u.active) throw conflict('disabled', `staff user ${u.username} is disabled`);
+    const issued = await issueToken(sqlIn(tx), {
+      staffUserId: u.id,
+      name: t.name,
+      expiresAt: t.expiresDays ? new Date(now.getTime() + t.expiresDays * 86_400_000) : null,
+    });
+    await recordAudit(tx, {
+      staffUserId: admin.userId,
+      action: 'token.create',
+      entity: 'ApiToken',
+      entityId: issued.id,
+      regionId: u.region.id,
+      details: { prefix: issued.prefix, username: u.username, expiresAt: issued.expiresAt?.toISOString() ?? null },
+    });
+    return issued;
+  });
+}
+
+/** Revokes one token of a user of the admin's region (revoking twice is harmless). Audited. */
+export async function revokeUserToken(
+  prisma: PrismaClient,
+  admin: Staff,
+  userId: number,
+  tokenId: number,
+  now = new Date(),
+): Promise<UserTokenView> {
+  return prisma.$transaction(async (tx) => {
+    const u = await managedUser(tx, admin, userId);
+    const t = await tx.apiToken.findFirst({ where: { id: tokenId, staffUserId: userId }, select: TOKEN_SELECT });
+    if (!t) throw notFound(`no token ${tokenId} of staff user ${userId}`);
+    if (t.revokedAt) return tokenView(t, now);
+    const revoked = await tx.apiToken.update({ where: { id: tokenId }, data: { revokedAt: now }, select: TOKEN_SELECT });
+    await recordAudit(tx, {
+      staffUserId: admin.userId,
+      action: 'token.revoke',
+      entity: 'ApiToken',
+      entityId: tokenId,
+      regionId: u.region.id,
+      details: { prefix: t.prefix, username: u.username },
+    });
+    return tokenView(revoked, now);
+  });
 }

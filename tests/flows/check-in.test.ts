@@ -3,7 +3,7 @@
  * call; yes reconfirms the status, no continues into the status report.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startCheckIn } from '../../src/flows/check-in.js';
+import { startCheckIn } from '../../src/conversations/start.js';
 import { appendEmploymentEvent } from '../../src/ledger/employment.js';
 import { enqueueSends } from '../../src/ledger/outbound.js';
 import type { TelegramSimulator } from '../../src/simulators/telegram/index.js';

@@ -62,13 +62,13 @@ describe('global commands', () => {
     expect(await sms(sim, phone, '1')).toContain('就业帮扶服务');
   });
 
-  it('转人工 ends the conversation and opens a task for the county', async () => {
+  it('转人工 ends the conversation and opens a task in the worker’s village', async () => {
     const phone = '+8613800139603';
-    const { worker, county } = await seedWorker(db(), { phone });
+    const { worker } = await seedWorker(db(), { phone });
     const [, human] = await smsScript(sim, phone, ['培训', '转人工']);
     expect(human).toContain('已为您转人工');
     const task = await db().prisma.staffTask.findFirstOrThrow({ where: { workerId: worker.id } });
-    expect(task).toMatchObject({ kind: 'human_help', regionId: county.id });
+    expect(task).toMatchObject({ kind: 'human_help', regionId: worker.villageId });
     expect(task.details).toMatchObject({ during: 'training' });
     expect(await db().prisma.conversationSession.count({ where: { address: phone, status: 'ACTIVE' } })).toBe(0);
   });

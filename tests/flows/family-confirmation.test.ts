@@ -4,12 +4,8 @@
  * number can neither see nor change anything.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  confirmationsForReview,
-  recordConfirmationResponse,
-  requestConfirmation,
-  reviewConfirmation,
-} from '../../src/ledger/confirmations.js';
+import { type ConfirmationRequest, requestConfirmation } from '../../src/conversations/request-confirmation.js';
+import { listConfirmations, recordConfirmationResponse, reviewConfirmation } from '../../src/ledger/confirmations.js';
 import { enqueueSends } from '../../src/ledger/outbound.js';
 import type { TwilioSimulator } from '../../src/simulators/twilio/index.js';
 import { twilioSignature } from '../../src/simulators/twilio/index.js';
@@ -20,14 +16,16 @@ import { SERVICE_NUMBER, seedFamily, sms } from './helpers.js';
 let svc: TestService;
 let sim: TwilioSimulator;
 const db = () => svc.running.container.db;
-const request = (input: Parameters<typeof requestConfirmation>[1]) =>
+const request = (input: Omit<ConfirmationRequest, 'kind' | 'confirmer'> & Partial<ConfirmationRequest>) =>
   requestConfirmation(
     {
       db: db(),
       texts: svc.running.container.texts,
+      config: svc.running.container.config,
       enqueue: (rows) => enqueueSends(svc.running.container.queues, rows),
     },
-    input,
+    null,
+    { kind: 'STATUS', confirmer: 'FAMILY', ...input },
   );
 const lastTo = async (phone: string, count: number) => {
   await expect.poll(() => sim.messages({ to: phone, direction: 'outbound-api' }).length, { timeout: 10_000 }).toBe(count);
@@ -75,16 +73,24 @@ describe('family confirmation', () => {
     expect(c.respondedAt).not.toBeNull();
     expect((c.evidence as { inboundMessageIds: string[] }).inboundMessageIds).toEqual(inbound.map((m) => m.id.toString()));
 
-    const staff = await db().prisma.staffUser.create({
+    const user = await db().prisma.staffUser.create({
       data: { username: 'reviewer', name: '审核员', role: 'OPERATOR', regionId: county.id },
     });
-    expect((await confirmationsForReview(db().pool, county.id)).map((r) => r.id)).toContain(id);
+    const staff = {
+      userId: user.id,
+      username: user.username,
+      role: user.role,
+      regionId: county.id,
+      regionCode: county.code,
+      regionLevel: county.level,
+    };
+    expect((await listConfirmations(db().prisma, staff, { status: 'CONFIRMED', limit: 10 })).map((r) => r.id)).toContain(id);
     expect(
-      await reviewConfirmation(db().pool, { confirmationId: id, staffUserId: staff.id, approve: true, note: '电话核实' }),
-    ).toBe(true);
+      await reviewConfirmation(db().prisma, staff, { confirmationId: id, decision: 'approve', note: '电话核实', via: 'API' }),
+    ).toMatchObject({ id, status: 'APPROVED' });
     expect(await db().prisma.confirmation.findUniqueOrThrow({ where: { id } })).toMatchObject({
       status: 'APPROVED',
-      reviewedById: staff.id,
+      reviewedById: user.id,
       reviewNote: '电话核实',
     });
   });

@@ -55,7 +55,7 @@ async function jobSeeker(extra: { phone?: string; telegramChatId?: bigint; langu
 describe('job leads', () => {
   it('by SMS: the three best matches, each a service contact; "有意向 2" records the interest and tells the county', async () => {
     const phone = '+8613800139201';
-    const { worker, county } = await jobSeeker({ phone });
+    const { worker } = await jobSeeker({ phone });
     const list = await sms(sim, phone, '找工作');
     expect(list).toContain('为您找到3个岗位');
     expect(list).toMatch(
@@ -72,7 +72,11 @@ describe('job leads', () => {
     expect(interest).toMatchObject({ jobLeadId: leads.get('普工'), channel: 'SMS' });
     expect(interest.inboundMessageId).not.toBeNull();
     const task = await db().prisma.staffTask.findFirstOrThrow({ where: { workerId: worker.id } });
-    expect(task).toMatchObject({ kind: 'job_lead_interest', regionId: county.id, inboundMessageId: interest.inboundMessageId });
+    expect(task).toMatchObject({
+      kind: 'job_lead_interest',
+      regionId: worker.villageId,
+      inboundMessageId: interest.inboundMessageId,
+    });
     expect(task.title).toContain('普工');
   });
 

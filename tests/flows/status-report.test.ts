@@ -82,15 +82,15 @@ describe('status report', () => {
     expect(w2.statusConfirmedAt!.getTime()).toBeGreaterThan(w1.statusConfirmedAt!.getTime());
   });
 
-  it('nonsense answers re-prompt, and the third goes to the county staff inbox', async () => {
+  it('nonsense answers re-prompt, and the third becomes a task for the worker’s village staff', async () => {
     const phone = '+8613800139003';
-    const { worker, county } = await seedWorker(db(), { phone });
+    const { worker } = await seedWorker(db(), { phone });
     const replies = await smsScript(sim, phone, ['状态', '不知道', '随便', '啊啊']);
     expect(replies[1]).toContain('请回复编号');
     expect(replies[1]).toContain('就业情况有什么变化');
     expect(replies[3]).toContain('已转给工作人员');
     const task = await db().prisma.staffTask.findFirst({ where: { workerId: worker.id } });
-    expect(task).toMatchObject({ kind: 'escalated_conversation', regionId: county.id, status: 'OPEN' });
+    expect(task).toMatchObject({ kind: 'escalated_conversation', regionId: worker.villageId, status: 'OPEN' });
     expect(task!.inboundMessageId).not.toBeNull();
     const session = await db().prisma.conversationSession.findFirst({ where: { address: phone }, orderBy: { id: 'desc' } });
     expect(session).toMatchObject({ status: 'ESCALATED', activeKey: null });

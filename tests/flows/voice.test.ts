@@ -96,7 +96,7 @@ describe('status report by phone', () => {
 
   it('nonsense answers on a call escalate to staff', async () => {
     const phone = '+8613600137003';
-    const { worker, county } = await seedWorker(db(), { phone });
+    const { worker } = await seedWorker(db(), { phone });
     const call = await sim.placeInboundCall({
       from: phone,
       to: SERVICE_NUMBER,
@@ -105,7 +105,7 @@ describe('status report by phone', () => {
     expect(call.says.join('')).toContain('已转给工作人员');
     expect(await db().prisma.staffTask.findFirst({ where: { workerId: worker.id } })).toMatchObject({
       kind: 'escalated_conversation',
-      regionId: county.id,
+      regionId: worker.villageId,
     });
   });
 });

@@ -25,6 +25,7 @@ export function serviceDeps(svc: TestService) {
   return {
     db: c.db,
     texts: c.texts,
+    config: c.config,
     enqueue: (rows: Array<{ id: bigint; channel: 'SMS' | 'VOICE' | 'TELEGRAM' | 'API' | 'CLI' | 'IMPORT' }>) =>
       enqueueSends(c.queues, rows),
   };

@@ -6,8 +6,8 @@
 import { PassThrough } from 'node:stream';
 import ExcelJS from 'exceljs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { requestConfirmation } from '../../src/conversations/request-confirmation.js';
 import { inTransaction } from '../../src/db/sql.js';
-import { requestConfirmation } from '../../src/ledger/confirmations.js';
 import { appendEmploymentEvent } from '../../src/ledger/employment.js';
 import { recordTemporarilyUnwilling, unwillingDossier, writeDossier } from '../../src/programs/unwilling.js';
 import type { TwilioSimulator } from '../../src/simulators/twilio/index.js';
@@ -39,10 +39,12 @@ async function addContacts(workerId: number, householdId: number, n: number, kin
 /** A TEMPORARILY_UNWILLING confirmation answered "属实" by a verified family number, by SMS. */
 async function familyConfirms(workerId: number, familyPhone: string, name: string): Promise<number> {
   await seedFamily(db(), workerId, familyPhone, true);
-  const id = await requestConfirmation(
-    { ...serviceDeps(svc) },
-    { workerId, kind: 'TEMPORARILY_UNWILLING', statement: `${name}在家照顾老人，暂时不外出务工` },
-  );
+  const id = await requestConfirmation(serviceDeps(svc), null, {
+    workerId,
+    kind: 'TEMPORARILY_UNWILLING',
+    confirmer: 'FAMILY',
+    statement: `${name}在家照顾老人，暂时不外出务工`,
+  });
   await expect.poll(() => sim.messages({ to: familyPhone, direction: 'outbound-api' }).length, { timeout: 10_000 }).toBe(1);
   expect(await sms(sim, familyPhone, '1')).toContain('主要原因');
   expect(await sms(sim, familyPhone, '母亲卧病在床需要照顾')).toContain('已记录您的确认');

@@ -171,7 +171,7 @@ describe('zero-employment spells', () => {
     const task = await db().prisma.staffTask.findUniqueOrThrow({ where: { id: done.staffTaskId! } });
     expect(task).toMatchObject({
       kind: 'zero_employment_follow_up',
-      regionId: county.id,
+      regionId: household.villageId,
       householdId: household.id,
       status: 'OPEN',
     });

@@ -1,12 +1,14 @@
 /**
  * Re-queues ledger rows whose queue job was lost: a message recorded while Redis refused the job,
  * or a Redis that lost its data. Runs every minute; job ids are the row ids, so a row whose job
- * still exists is not queued twice, and the handlers are idempotent anyway.
+ * still exists is not queued twice, and the handlers are idempotent anyway. It also brings
+ * confirmation requests nobody answered to a clear state (expired, interrupted).
  */
 import { Worker } from 'bullmq';
 import { ensureDefaultCampaigns } from '../../campaigns/defaults.js';
 import { completeIfDone, planDispatch } from '../../campaigns/dispatch.js';
 import type { Channel } from '../../generated/prisma/enums.js';
+import { settleConfirmations } from '../../ledger/confirmations.js';
 import { enqueueSends } from '../../ledger/outbound.js';
 import { bullName, QueueName } from '../names.js';
 import type { Queues } from '../queues.js';
@@ -18,7 +20,7 @@ const LIMIT = 5000;
 
 export async function sweep(
   deps: Pick<WorkerDeps, 'db' | 'queues' | 'config'>,
-): Promise<{ inbound: number; outbound: number; campaigns: number }> {
+): Promise<{ inbound: number; outbound: number; campaigns: number; confirmations: number }> {
   const inbound = await deps.db.pool.query<{ id: string }>(
     `SELECT id FROM "InboundMessage" WHERE "handledAt" IS NULL AND "receivedAt" < now() - $1::interval ORDER BY id LIMIT $2`,
     [GRACE, LIMIT],
@@ -41,7 +43,13 @@ export async function sweep(
       outbound.rows.map((r) => ({ id: BigInt(r.id), channel: r.channel })),
     );
   }
-  return { inbound: inbound.rows.length, outbound: outbound.rows.length, campaigns: await sweepCampaigns(deps) };
+  const settled = await settleConfirmations(deps.db.pool);
+  return {
+    inbound: inbound.rows.length,
+    outbound: outbound.rows.length,
+    campaigns: await sweepCampaigns(deps),
+    confirmations: settled.expired + settled.interrupted,
+  };
 }
 
 /**

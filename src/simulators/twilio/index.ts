@@ -25,6 +25,7 @@ export type {
   MessageStatus,
   SimCall,
   SimMessage,
+  SimRecording,
   VoiceDocument,
   WebhookDelivery,
 } from './store.js';

@@ -8,10 +8,12 @@ import { type FormFields, type Handler, parseForm, readBody, sendJson } from '..
 import { twilioError } from './errors.js';
 import { API_VERSION } from './ids.js';
 
-/** Status, JSON body and headers of a REST answer. */
+/** Status, JSON body (or raw media) and headers of a REST answer. */
 export interface RestAnswer {
   status: number;
   body?: unknown;
+  /** Media instead of JSON (a recording's audio). */
+  raw?: { contentType: string; data: Buffer };
   headers?: Record<string, string>;
 }
 
@@ -31,6 +33,7 @@ export interface RestBackend {
   listCalls(query: URLSearchParams, path: string): RestAnswer;
   fetchCall(sid: string): RestAnswer;
   updateCall(sid: string, fields: FormFields): Promise<RestAnswer>;
+  fetchRecording(sid: string, format: 'json' | 'wav'): RestAnswer;
   /** Routes under /_sim/ that drive the simulator over HTTP (no auth: loopback only). */
   control(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void>;
 }
@@ -65,6 +68,11 @@ export function twilioHandler(backend: RestBackend): Handler {
     if (answer.status === 204) {
       res.writeHead(204, answer.headers ?? {});
       res.end();
+      return;
+    }
+    if (answer.raw) {
+      res.writeHead(answer.status, { 'content-type': answer.raw.contentType, 'content-length': answer.raw.data.length });
+      res.end(answer.raw.data);
       return;
     }
     sendJson(res, answer.status, answer.body ?? {}, answer.headers);
@@ -107,5 +115,7 @@ async function route(req: IncomingMessage, url: URL, backend: RestBackend): Prom
     if (method === 'GET') return backend.fetchCall(sid);
     if (method === 'POST') return backend.updateCall(sid, fields);
   }
+  const recording = /^\/Recordings\/(RE[0-9a-f]{32})(\.json|\.wav|)$/.exec(rest);
+  if (recording && method === 'GET') return backend.fetchRecording(recording[1]!, recording[2] === '.json' ? 'json' : 'wav');
   return notFound(path);
 }

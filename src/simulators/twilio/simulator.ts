@@ -34,8 +34,11 @@ import {
   type MessageStatus,
   matchesDateSent,
   messageResource,
+  recordingResource,
+  recordingWav,
   type SimCall,
   type SimMessage,
+  type SimRecording,
   type VoiceDocument,
   type WebhookDelivery,
 } from './store.js';
@@ -182,6 +185,7 @@ export class TwilioSimulator implements RestBackend {
 
   private readonly messageMap = new Map<string, SimMessage>();
   private readonly callMap = new Map<string, SimCall>();
+  private readonly recordingMap = new Map<string, SimRecording>();
   private readonly deliveries: WebhookDelivery[] = [];
   private readonly optedOut = new Set<string>();
   private failureRules: ActiveRule[] = [];
@@ -266,6 +270,11 @@ export class TwilioSimulator implements RestBackend {
     return this.callMap.get(sid);
   }
 
+  /** Recordings made by <Record>, in order (optionally of one call). */
+  recordings(callSid?: string): SimRecording[] {
+    return [...this.recordingMap.values()].filter((r) => callSid === undefined || r.callSid === callSid);
+  }
+
   /** Every request made to the service, in order, optionally of one kind. */
   webhookDeliveries(kind?: WebhookDelivery['kind']): WebhookDelivery[] {
     return this.deliveries.filter((d) => kind === undefined || d.kind === kind);
@@ -286,6 +295,7 @@ export class TwilioSimulator implements RestBackend {
   reset(): void {
     this.messageMap.clear();
     this.callMap.clear();
+    this.recordingMap.clear();
     this.deliveries.length = 0;
     this.optedOut.clear();
     this.failureRules = [];
@@ -615,6 +625,14 @@ export class TwilioSimulator implements RestBackend {
     return c ? { status: 200, body: callResource(c) } : this.missing('Calls', sid);
   }
 
+  /** A recording's JSON resource, or its audio (`wav`: 16-bit PCM, the format Twilio stores). */
+  fetchRecording(sid: string, format: 'json' | 'wav'): RestAnswer {
+    const r = this.recordingMap.get(sid);
+    if (!r) return this.missing('Recordings', sid);
+    if (format === 'json') return { status: 200, body: recordingResource(r) };
+    return { status: 200, raw: { contentType: 'audio/x-wav', data: recordingWav(r.duration) } };
+  }
+
   /** Status=canceled (a queued call) or Status=completed (hang up); other updates are accepted and ignored. */
   async updateCall(sid: string, fields: FormFields): Promise<RestAnswer> {
     const c = this.callMap.get(sid);
@@ -797,6 +815,22 @@ export class TwilioSimulator implements RestBackend {
       {
         fetchTwiml: (c, url, method, params) => this.sendWebhook('voice', c.sid, url, method, params),
         baseParams: (c, status) => this.voiceParams(c, status),
+        createRecording: (c, seconds) => {
+          const r: SimRecording = {
+            sid: newSid('RE'),
+            accountSid: this.accountSid,
+            callSid: c.sid,
+            duration: seconds,
+            dateCreated: new Date(),
+          };
+          this.recordingMap.set(r.sid, r);
+          return { sid: r.sid, url: `${this.url}/${API_VERSION}/Accounts/${this.accountSid}/Recordings/${r.sid}` };
+        },
+        recordingStatus: (c, url, method, params) => {
+          this.work.run(async () => {
+            await this.sendWebhook('recording-status', c.sid, url, method, { ...this.voiceParams(c, 'completed'), ...params });
+          });
+        },
       },
       call,
       steps,

@@ -54,12 +54,69 @@ export interface VoiceDocument {
   twiml: string;
   /** Text of every <Say> reached in this document, including those nested in <Gather>. */
   says: string[];
+  /** The recording <Record> made in this document, if any. */
+  recording?: { sid: string; duration: number };
   /** The <Gather> that took input from this document, if any. */
   gather?: { action: string | null; method: string; input: string; numDigits?: string; language?: string; timeout?: string };
   /** Twilio error code when the document could not be used (11200 HTTP error, 12100 parse failure). */
   errorCode?: number;
-  /** Verbs the simulator does not act on (Dial, Record, ...), by name. */
+  /** Verbs the simulator does not act on (Dial, Enqueue, ...), by name. */
   unsupported: string[];
+}
+
+/** A recording made by <Record> during a call. */
+export interface SimRecording {
+  sid: string;
+  accountSid: string;
+  callSid: string;
+  /** Seconds of audio. */
+  duration: number;
+  dateCreated: Date;
+}
+
+/** A recording's JSON resource, as Twilio answers `Recordings/{Sid}.json`. */
+export function recordingResource(r: SimRecording): Record<string, unknown> {
+  const uri = `/${API_VERSION}/Accounts/${r.accountSid}/Recordings/${r.sid}.json`;
+  return {
+    account_sid: r.accountSid,
+    api_version: API_VERSION,
+    call_sid: r.callSid,
+    channels: 1,
+    date_created: rfc2822(r.dateCreated),
+    date_updated: rfc2822(r.dateCreated),
+    duration: String(r.duration),
+    sid: r.sid,
+    source: 'RecordVerb',
+    status: 'completed',
+    uri,
+    media_url: `https://api.twilio.com${uri.replace(/\.json$/, '')}`,
+  };
+}
+
+/** Sample rate of simulated recordings (a phone line). */
+const WAV_RATE = 8000;
+
+/**
+ * The audio of a simulated recording: `seconds` of a quiet 440 Hz tone as 16-bit mono PCM WAV, the
+ * format Twilio stores recordings in.
+ */
+export function recordingWav(seconds: number): Buffer {
+  const samples = Math.max(1, Math.round(seconds * WAV_RATE));
+  const wav = Buffer.alloc(44 + samples * 2);
+  wav.write('RIFF', 0, 'ascii');
+  wav.writeUInt32LE(36 + samples * 2, 4);
+  wav.write('WAVEfmt ', 8, 'ascii');
+  wav.writeUInt32LE(16, 16); // fmt chunk size
+  wav.writeUInt16LE(1, 20); // PCM
+  wav.writeUInt16LE(1, 22); // mono
+  wav.writeUInt32LE(WAV_RATE, 24);
+  wav.writeUInt32LE(WAV_RATE * 2, 28); // byte rate
+  wav.writeUInt16LE(2, 32); // block align
+  wav.writeUInt16LE(16, 34); // bits per sample
+  wav.write('data', 36, 'ascii');
+  wav.writeUInt32LE(samples * 2, 40);
+  for (let i = 0; i < samples; i++) wav.writeInt16LE(Math.round(3000 * Math.sin((2 * Math.PI * 440 * i) / WAV_RATE)), 44 + i * 2);
+  return wav;
 }
 
 /** A call as the simulator keeps it. */
@@ -89,7 +146,7 @@ export interface SimCall {
 
 /** One request the simulator made to the service. */
 export interface WebhookDelivery {
-  kind: 'message-status' | 'call-status' | 'sms' | 'voice';
+  kind: 'message-status' | 'call-status' | 'recording-status' | 'sms' | 'voice';
   /** The MessageSid or CallSid it is about. */
   sid: string;
   /** The URL signed (the one configured). */

@@ -3,7 +3,7 @@
  * <Say>s, and answers each <Gather> with the next step of a script (keys pressed, words spoken,
  * silence, or hanging up), following <Gather action> and <Redirect> until the call ends.
  *
- * Twilio's rules kept here: a <Gather> without `action` posts back to the document's own URL;
+ * Twilio's rules kept here: a <Gather> or <Record> without `action` posts back to the document's own URL;
  * relative URLs resolve against the document's URL; speech to a dtmf-only <Gather> (the default
  * input) is not heard, so it behaves like silence; after silence Twilio goes on with the verb after
  * the <Gather> (or posts an empty result when actionOnEmptyResult="true"); a document that ends
@@ -13,8 +13,17 @@ import type { FormFields, WebhookResponse } from '../http.js';
 import type { SimCall, VoiceDocument } from './store.js';
 import { elementsOf, parseTwiml, TwimlParseError, textOf, type XmlElement } from './twiml.js';
 
-/** One thing the caller does when the call reaches a <Gather>. */
-export type CallStep = { digits: string } | { speech: string; confidence?: number } | { silence: true } | { hangup: true };
+/**
+ * One thing the caller does when the call reaches a <Gather> or a <Record>: keys, words, silence,
+ * hanging up, or speaking for `seconds` into a <Record> (a recording is made and posted to its
+ * action, as Twilio does).
+ */
+export type CallStep =
+  | { digits: string }
+  | { speech: string; confidence?: number }
+  | { silence: true }
+  | { hangup: true }
+  | { record: { seconds: number } };
 
 /** Safety stop for documents that redirect to each other forever. */
 const MAX_DOCUMENTS = 50;
@@ -24,6 +33,10 @@ export interface CallRunner {
   fetchTwiml(call: SimCall, url: string, method: 'GET' | 'POST', params: FormFields): Promise<WebhookResponse>;
   /** The parameters Twilio sends with every voice request for this call (CallSid, From, To, ...). */
   baseParams(call: SimCall, callStatus: string): FormFields;
+  /** Keeps a recording of the call; returns its sid and media URL. */
+  createRecording(call: SimCall, seconds: number): { sid: string; url: string };
+  /** Posts a <Record recordingStatusCallback> after the recording is ready (in the background). */
+  recordingStatus(call: SimCall, url: string, method: 'GET' | 'POST', params: FormFields): void;
 }
 
 /** How a scripted call ended. */
@@ -126,6 +139,36 @@ export async function runScriptedCall(
             break verbs;
           }
           break; // no input heard: go on with the next verb
+        }
+        case 'Record': {
+          const method = (verb.attrs.method ?? 'POST').toUpperCase() === 'GET' ? 'GET' : 'POST';
+          const target = verb.attrs.action ? resolve(verb.attrs.action) : base;
+          const step = script.shift();
+          if (!step || 'hangup' in step) {
+            ended = true;
+            break verbs;
+          }
+          // Nothing said: Twilio keeps no recording and goes on with the next verb.
+          if (!('record' in step)) break;
+          const maxLength = Number(verb.attrs.maxLength ?? 3600);
+          const seconds = Math.max(1, Math.min(step.record.seconds, Number.isFinite(maxLength) ? maxLength : 3600));
+          const rec = runner.createRecording(call, seconds);
+          doc.recording = { sid: rec.sid, duration: seconds };
+          const fields = { RecordingSid: rec.sid, RecordingUrl: rec.url, RecordingDuration: String(seconds), Digits: 'hangup' };
+          if (verb.attrs.recordingStatusCallback) {
+            const cbMethod = (verb.attrs.recordingStatusCallbackMethod ?? 'POST').toUpperCase() === 'GET' ? 'GET' : 'POST';
+            runner.recordingStatus(call, resolve(verb.attrs.recordingStatusCallback), cbMethod, {
+              ...fields,
+              RecordingStatus: 'completed',
+              RecordingChannels: '1',
+              RecordingSource: 'RecordVerb',
+            });
+          }
+          if (target) {
+            next = { url: target, method, extra: fields };
+            break verbs;
+          }
+          break;
         }
         case 'Redirect': {
           const method = (verb.attrs.method ?? 'POST').toUpperCase() === 'GET' ? 'GET' : 'POST';

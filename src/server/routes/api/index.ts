@@ -12,11 +12,15 @@ import { invalid } from '../../../errors.js';
 import { nulPath } from '../../../validation.js';
 import { staffAuth } from '../../auth.js';
 import { campaignRoutes } from './campaigns.js';
+import { confirmationRoutes } from './confirmations.js';
 import { importRoutes } from './imports.js';
+import { inboxRoutes } from './inbox.js';
 import { jobLeadRoutes } from './job-leads.js';
 import { meRoutes } from './me.js';
 import { programRoutes } from './programs.js';
 import { reportRoutes } from './reports.js';
+import { staffUserRoutes } from './staff-users.js';
+import { taskRoutes } from './tasks.js';
 import { workerRoutes } from './workers.js';
 
 export const apiRoutes: FastifyPluginAsync = async (app) => {
@@ -44,4 +48,8 @@ export const apiRoutes: FastifyPluginAsync = async (app) => {
   await app.register(programRoutes);
   await app.register(reportRoutes);
   await app.register(campaignRoutes);
+  await app.register(confirmationRoutes);
+  await app.register(taskRoutes);
+  await app.register(inboxRoutes);
+  await app.register(staffUserRoutes);
 };

@@ -17,7 +17,7 @@ export const ErrorBody = z
   .object({ error: z.string().describe('machine-readable code'), message: z.string() })
   .describe('An error: validation_error, unauthorized, forbidden, not_found, …');
 
-type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 413 | 415;
+type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 413 | 415 | 422;
 
 /** Response schemas for the error statuses a route can answer (401 for every API route). */
 export function errorResponses<S extends ErrorStatus>(...statuses: S[]): Record<S | 401, typeof ErrorBody> {
