@@ -21,7 +21,14 @@ import { freePort } from './helpers/net.js';
 const dataDir = mkdtempSync(join(tmpdir(), 'outreach-sigint-'));
 const children: ChildProcess[] = [];
 afterAll(() => {
-  for (const c of children) if (c.exitCode === null && c.pid) process.kill(-c.pid, 'SIGKILL');
+  for (const c of children) {
+    if (c.exitCode !== null || c.signalCode !== null || !c.pid) continue;
+    try {
+      process.kill(-c.pid, 'SIGKILL');
+    } catch {
+      // the group is gone already
+    }
+  }
   rmSync(dataDir, { recursive: true, force: true });
 });
 
