@@ -58,7 +58,7 @@ program
   .description('apply pending ledger migrations and exit')
   .action(async () => {
     const config = loadConfig();
-    const db = await openDb({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR, migrate: false });
+    const db = await openDb({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR, migrate: false, shareRunning: true });
     try {
       const applied = await applyMigrations(db.url);
       console.log(applied.length ? `applied: ${applied.join(', ')}` : 'the ledger is up to date');

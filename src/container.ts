@@ -48,8 +48,10 @@ export interface ContainerOptions {
 export async function createContainer(config: Config, opts: ContainerOptions = {}): Promise<Container> {
   const logger = opts.logger ?? createLogger(config.LOG_LEVEL);
   const stops: Array<() => Promise<void>> = [];
+  // The embedded redis-server stops after everything else: nothing may still be talking to it.
+  let stopRedis: (() => Promise<void>) | undefined;
   const closeAll = async () => {
-    for (const stop of stops.reverse()) {
+    for (const stop of [...stops.reverse(), ...(stopRedis ? [stopRedis] : [])]) {
       try {
         await stop();
       } catch (err) {
@@ -72,7 +74,7 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
       redisTarget = { url: config.REDIS_URL };
     } else {
       const embedded = await startEmbeddedRedis(join(config.DATA_DIR, 'redis'));
-      stops.push(() => embedded.stop());
+      stopRedis = () => embedded.stop();
       redisTarget = { path: embedded.path };
       logger.info('embedded redis-server started');
     }

@@ -14,6 +14,15 @@ export function pidAlive(pid: number): boolean {
   }
 }
 
+/** The process holding `dir/outreach.lock`, or null when nobody does. */
+export function lockHolder(dir: string): number | null {
+  try {
+    return Number(readFileSync(join(dir, 'outreach.lock'), 'utf8')) || null;
+  } catch {
+    return null;
+  }
+}
+
 /** Takes `dir/outreach.lock` or throws naming the process that holds it. Returns the release function. */
 export function lockDir(dir: string, what: string): () => void {
   const lockPath = join(dir, 'outreach.lock');
@@ -25,7 +34,7 @@ export function lockDir(dir: string, what: string): () => void {
       return () => rmSync(lockPath, { force: true });
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      const holder = Number(readFileSync(lockPath, 'utf8'));
+      const holder = lockHolder(dir);
       if (holder && holder !== process.pid && pidAlive(holder)) {
         throw new Error(
           `The embedded ${what} in ${dir} is in use by process ${holder}. Stop that process, or set ` +

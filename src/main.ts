@@ -4,7 +4,8 @@
  * share one PostgreSQL and one Redis.
  *
  * Shutdown on SIGINT/SIGTERM: stop taking requests, let running jobs finish (or hand them back
- * after a grace period), then close Redis and the database.
+ * after a grace period), then close the database and, last, the embedded Redis (which runs in a
+ * process group of its own, so Ctrl-C reaches it only through the service).
  */
 import closeWithGrace from 'close-with-grace';
 import type { FastifyInstance } from 'fastify';

@@ -38,8 +38,8 @@ describe('service on embedded defaults', () => {
       expect(await res.json()).toMatchObject({ status: 'ready' });
       await first.container.db.prisma.region.create({ data: { code: '610000000000', name: '陕西省', level: 'PROVINCE' } });
 
-      // A second process cannot open the same embedded ledger, and says why.
-      const second = await cli(['migrate']);
+      // A second service cannot open the same embedded ledger, and says why.
+      const second = await cli(['start']);
       expect(second.code).toBe(1);
       expect(second.stderr).toMatch(/in use by process \d+.*DATABASE_URL/s);
     } finally {
@@ -57,6 +57,37 @@ describe('service on embedded defaults', () => {
       await again.stop();
     }
   });
+
+  it('commands run beside the running service read and write its ledger through its socket', async () => {
+    const svc = await start('all', config());
+    try {
+      const { db } = svc.container;
+      const imported = await cli(['import', join(PROJECT_ROOT, 'prisma/seed/sample-ledger.csv')]);
+      expect(imported.stderr).toBe('');
+      expect(imported.stdout).toMatch(/imported 33/);
+      expect(await db.prisma.worker.count()).toBe(33);
+
+      const created = await cli(['token', 'create', '--region', '610921', '--role', 'OPERATOR']);
+      expect(created.code).toBe(0);
+      const token = created.stdout.match(/^otk_\S+$/m)?.[0];
+      expect(token).toBeDefined();
+      const workers = await fetch(`${svc.address}/api/v1/workers?limit=5`, { headers: { authorization: `Bearer ${token}` } });
+      expect(workers.status).toBe(200);
+      expect(((await workers.json()) as { items: unknown[] }).items).toHaveLength(5);
+
+      const listed = await cli(['token', 'list']);
+      expect(listed.stdout).toContain(token!.slice(0, 12));
+      const report = await cli(['report', 'freshness', '--region', '610921']);
+      expect(report.code).toBe(0);
+      expect(report.stdout).toContain('610921');
+      expect((await cli(['migrate'])).stdout).toMatch(/up to date/);
+      // The service served every one of them: its ledger is still open, and nobody else opened it.
+      expect((await fetch(`${svc.address}/readyz`)).status).toBe(200);
+    } finally {
+      await svc.stop();
+    }
+    expect(existsSync(join(dataDir, 'pglite', 'server.json'))).toBe(false);
+  }, 300_000);
 
   it('`outreach migrate` applies the migrations and says so; a bad variable stops it with its name', async () => {
     const ok = await cli(['migrate']);

@@ -6,7 +6,10 @@ export function cliConfig(): Config {
   return loadConfig();
 }
 
-/** Opens the ledger (applying pending migrations), runs `fn`, and always closes it. */
+/**
+ * Opens the ledger (applying pending migrations), runs `fn`, and always closes it. On embedded
+ * defaults beside a running service, that is the service's own ledger, through its socket.
+ */
 export async function withDb<T>(fn: (db: Db, config: Config) => Promise<T>): Promise<T> {
   const config = cliConfig();
   const db = await openDb({
@@ -14,6 +17,7 @@ export async function withDb<T>(fn: (db: Db, config: Config) => Promise<T>): Pro
     dataDir: config.DATA_DIR,
     migrate: true,
     poolSize: config.DATABASE_POOL_SIZE,
+    shareRunning: true,
   });
   try {
     return await fn(db, config);

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { PrismaPg } from '@prisma/adapter-pg';
 import pg from 'pg';
 import { PrismaClient } from '../generated/prisma/client.js';
-import { startEmbeddedPostgres } from './embedded-postgres.js';
+import { runningEmbeddedPostgres, startEmbeddedPostgres } from './embedded-postgres.js';
 import { applyMigrations } from './migrations.js';
 
 // The ledger's timestamps are UTC in columns without a time zone (Prisma's convention). Raw pg
@@ -23,12 +23,20 @@ export interface Db {
   close(): Promise<void>;
 }
 
+/** Connections a command takes on a running service's embedded ledger (which serves 8 in all, 4 its own). */
+const SHARED_POOL_SIZE = 2;
+
 export interface DbOptions {
   databaseUrl?: string;
   dataDir: string;
   /** Apply pending migrations before returning (the service does; `outreach migrate` does only that). */
   migrate?: boolean;
   poolSize?: number;
+  /**
+   * Embedded defaults, with a service already running on DATA_DIR: use its ledger through the
+   * socket it serves (CLI commands) rather than refusing. The service itself never shares.
+   */
+  shareRunning?: boolean;
 }
 
 /** Wraps a connection string into a Db with a shared pool. */
@@ -54,8 +62,14 @@ export async function openDb(opts: DbOptions): Promise<Db> {
   let url = opts.databaseUrl;
   let stop: (() => Promise<void>) | undefined;
   if (!url) {
+    const dir = join(opts.dataDir, 'pglite');
+    const running = opts.shareRunning ? runningEmbeddedPostgres(dir) : null;
+    if (running) {
+      // The service applied its migrations at start; `outreach migrate` applies any itself.
+      return connectDb(running.url, SHARED_POOL_SIZE, undefined, true);
+    }
     // PGlite runs one statement at a time, so a small pool is enough and avoids queueing in the server.
-    const embedded = await startEmbeddedPostgres(join(opts.dataDir, 'pglite'), 8);
+    const embedded = await startEmbeddedPostgres(dir, 8);
     url = embedded.url;
     stop = embedded.stop;
   }

@@ -3,6 +3,10 @@
  * unix socket under DATA_DIR, with the append-only file on, so queued work survives a restart.
  * Stopped with the service (SHUTDOWN writes the AOF). A server left behind by a process that was
  * killed is shut down first, so two servers never share one AOF.
+ *
+ * The server runs in a process group of its own: Ctrl-C in a terminal signals the whole foreground
+ * group, and a redis-server in it would exit at once, under the workers still draining their
+ * jobs. Here it hears only the service, which stops it last.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
@@ -117,11 +121,16 @@ async function launch(bin: string, dir: string, socket: string, unlock: () => vo
       '--logfile',
       join(dir, 'redis.log'),
     ],
-    { stdio: 'ignore' },
+    { stdio: 'ignore', detached: true },
   );
   let exited: number | null | undefined;
+  // Out of the terminal's reach, the server must not outlive a service that exits without
+  // stopping it (a second Ctrl-C, an uncaught error): SIGTERM makes it save and shut down.
+  const orphaned = () => child.kill('SIGTERM');
+  process.once('exit', orphaned);
   child.on('exit', (code) => {
     exited = code;
+    process.removeListener('exit', orphaned);
   });
   for (let i = 0; i < 200; i++) {
     if (exited !== undefined) {

@@ -1,8 +1,12 @@
+import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { Worker } from 'bullmq';
 import { afterAll, describe, expect, it } from 'vitest';
+import { pidAlive } from '../../src/dir-lock.js';
+import { PROJECT_ROOT } from '../../src/paths.js';
 import { bullName } from '../../src/queues/names.js';
 import { closeQueues, createQueues } from '../../src/queues/queues.js';
 import { producerConnection, workerConnection } from '../../src/redis/connections.js';
@@ -53,6 +57,24 @@ describe('embedded redis-server', () => {
     await closeQueues(queues);
     conn.disconnect();
     await redis.stop();
+  });
+
+  it('runs in a process group of its own, and does not outlive a process that exits without stopping it', async () => {
+    const dir = tempDir();
+    // A process that starts the server and exits at once (as after a second Ctrl-C or a timed-out shutdown).
+    const script = `import { readFileSync } from 'node:fs';
+      import { startEmbeddedRedis } from './src/redis/embedded-redis.ts';
+      await startEmbeddedRedis(${JSON.stringify(dir)});
+      const redis = Number(readFileSync(${JSON.stringify(join(dir, 'redis.pid'))}, 'utf8'));
+      const group = Number(readFileSync('/proc/' + redis + '/stat', 'utf8').split(') ')[1].split(' ')[2]);
+      console.log(JSON.stringify({ redis, group }));
+      process.exit(1);`;
+    const out = await promisify(execFile)(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      cwd: PROJECT_ROOT,
+    }).catch((e: { stdout: string }) => e);
+    const { redis, group } = JSON.parse(out.stdout) as { redis: number; group: number };
+    expect(group).toBe(redis); // the leader of a group of its own: a terminal's Ctrl-C does not reach it
+    await expect.poll(() => pidAlive(redis), { timeout: 10_000 }).toBe(false);
   });
 
   it('refuses a second owner of the same directory', async () => {
