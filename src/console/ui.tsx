@@ -117,6 +117,7 @@ export function ActionButton(props: { ctx: Ctx; action: string; label: string; c
 
 export function Field(props: { label: string; children: ComponentChildren; hint?: string }) {
   return (
+    // biome-ignore lint/a11y/noLabelWithoutControl: the control is the children, inside the label
     <label class="field">
       <span>{props.label}</span>
       {props.children}

@@ -107,7 +107,9 @@ export async function authRoutes(app: FastifyInstance): Promise<void> {
           max: 10,
           timeWindow: '1 minute',
           keyGenerator: (req: FastifyRequest) =>
-            `${req.ip}|${String((req.body as { username?: unknown } | undefined)?.username ?? '').slice(0, 40).toLowerCase()}`,
+            `${req.ip}|${String((req.body as { username?: unknown } | undefined)?.username ?? '')
+              .slice(0, 40)
+              .toLowerCase()}`,
         },
       },
     },
