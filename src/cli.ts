@@ -14,6 +14,7 @@ import { registerSimulateCommand } from './cli/simulate-command.js';
 import { registerStaffCommand } from './cli/staff-command.js';
 import { registerTaskCommand } from './cli/task-command.js';
 import { registerTokenCommand } from './cli/token-command.js';
+import { registerTransferCommand } from './cli/transfer-command.js';
 import { registerWorkerCommand } from './cli/worker-command.js';
 import { ConfigError, loadConfig } from './config.js';
 import { openDb } from './db/database.js';
@@ -77,6 +78,7 @@ registerReportCommand(program);
 registerProgramCommands(program);
 registerStaffCommand(program);
 registerTaskCommand(program);
+registerTransferCommand(program);
 registerConfirmationCommand(program);
 registerWorkerCommand(workerCommand);
 

@@ -32,7 +32,9 @@ export interface ImportOptions {
   idHashKey: string;
   /**
    * Staff user running the import: recorded on the ImportRun and as reporter of the events. Rows
-   * outside the user's region (their region and below) are rejected as row errors.
+   * outside the user's region (their region and below) are rejected as row errors, and so are rows
+   * matching a household or worker the ledger keeps outside it (a transfer moves those). Without
+   * a staff user (the shell's `outreach import`) the import acts on the whole ledger.
    */
   staffUserId?: number;
   onProgress?: (progress: ImportProgress) => void;
@@ -184,7 +186,7 @@ export async function importLedgerFile(db: Pick<Db, 'pool'>, filePath: string, o
   const counts = { rows: 0, imported: 0, failed: 0, events: 0 };
 
   const client = await db.pool.connect();
-  const writer = createBatchWriter(client, { importId, staffUserId: opts.staffUserId, now, today });
+  const writer = createBatchWriter(client, { importId, staffUserId: opts.staffUserId, now, today, scopeCode });
   let inFlight: Promise<void> = Promise.resolve();
   let writeFailure: { error: unknown } | undefined;
 

@@ -245,6 +245,10 @@ export const MSG = {
     '台账中该村的上级区划不完整，请补全各级名称 / the ledger lacks a parent region of this village; give every level name',
   outOfScope: (scope: string) =>
     `村代码不在您的管辖区划（${scope}）内 / the village code is outside your region (${scope} and below)`,
+  householdElsewhere:
+    '该户编号的户在台账中属于其他区划；请联系该县或管理员办理迁移 / this household belongs to another region; ask that county or an admin to transfer it',
+  workerElsewhere:
+    '该身份证号的劳动力在台账中属于其他区划；请联系该县或管理员办理迁移 / this worker belongs to another region; ask that county or an admin to transfer it',
   tooLong: (max: number) => `超过${max}个字符 / longer than ${max} characters`,
   unknownValue: (value: string, expected: string) =>
     `无法识别的值${value}，应为：${expected} / unknown value${value ? ` ${value}` : ''}; expected one of: ${expected}`,

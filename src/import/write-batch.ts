@@ -21,6 +21,7 @@ import type pg from 'pg';
 import type { RegionLevel } from '../generated/prisma/enums.js';
 import { refreshHouseholdCounts } from '../ledger/household-counts.js';
 import { isEmployed } from '../ledger/status-rules.js';
+import { codeInScope } from '../staff/scope.js';
 import { REGION_NAME_KEYS } from './columns.js';
 import { type LedgerRow, MSG, type RowError } from './validate-row.js';
 
@@ -50,6 +51,13 @@ export interface BatchWriterOptions {
   now: string;
   /** The import day in China (YYYY-MM-DD). */
   today: string;
+  /**
+   * Region code of the uploader's scope. Households and workers already in the ledger are only
+   * touched when they lie inside it; a row matching one elsewhere is a row error and nothing of it
+   * is written (moving records between regions is an explicit transfer, src/ledger/transfers.ts).
+   * Unset: the whole ledger (an import from the shell without a staff user).
+   */
+  scopeCode?: string;
 }
 
 /**
@@ -173,6 +181,37 @@ export function createBatchWriter(client: pg.PoolClient, opts: BatchWriterOption
       ok.push(row);
     }
     return { ok, create };
+  }
+
+  /**
+   * Drops the rows that match a household (by code) or a worker (by ID-number hash) lying outside
+   * the uploader's scope, with a row error each. Runs inside the batch's transaction and locks the
+   * matched rows, so a transfer cannot move them between this check and the write.
+   */
+  async function checkOwnership(rows: LedgerRow[], errors: RowError[]): Promise<LedgerRow[]> {
+    const scope = opts.scopeCode;
+    if (scope === undefined || rows.length === 0) return rows;
+    const res = await client.query<{ line: number; household: string | null; worker: string | null }>(
+      `WITH i AS (SELECT * FROM json_to_recordset($1::json) AS t(line int, hc text, h text))
+       SELECT i.line, hv.code AS household, wv.code AS worker
+         FROM i
+         LEFT JOIN LATERAL (SELECT r.code FROM "Household" h JOIN "Region" r ON r.id = h."villageId"
+                             WHERE h.code = i.hc LIMIT 1 FOR UPDATE OF h) hv ON true
+         LEFT JOIN LATERAL (SELECT r.code FROM "Worker" w JOIN "Region" r ON r.id = w."villageId"
+                             WHERE w."idHash" = i.h LIMIT 1 FOR UPDATE OF w) wv ON true`,
+      [JSON.stringify(rows.map((r) => ({ line: r.line, hc: r.household.code, h: r.worker.idHash })))],
+    );
+    const elsewhere = new Map<number, RowError[]>();
+    const outside = (code: string | null) => code !== null && !codeInScope({ regionCode: scope }, code);
+    for (const r of res.rows) {
+      const rowErrors: RowError[] = [];
+      if (outside(r.household)) rowErrors.push({ line: r.line, key: 'householdCode', message: MSG.householdElsewhere });
+      if (outside(r.worker)) rowErrors.push({ line: r.line, key: 'idNumber', message: MSG.workerElsewhere });
+      if (rowErrors.length > 0) elsewhere.set(r.line, rowErrors);
+    }
+    if (elsewhere.size === 0) return rows;
+    for (const e of elsewhere.values()) errors.push(...e);
+    return rows.filter((r) => !elsewhere.has(r.line));
   }
 
   async function createRegions(create: Map<string, string>): Promise<void> {
@@ -558,7 +597,8 @@ export function createBatchWriter(client: pg.PoolClient, opts: BatchWriterOption
       try {
         await loadSequences();
         await loadRegions(batch);
-        const { ok: rows, create } = checkRegions(batch, errors);
+        const { ok, create } = checkRegions(batch, errors);
+        const rows = await checkOwnership(ok, errors);
         if (rows.length === 0) {
           await client.query('COMMIT');
           return { written: 0, errors, eventsAppended: 0 };

@@ -3,15 +3,18 @@
  * PostgreSQL database, the shared Redis under a key prefix of its own, and the provider
  * simulators. Log lines are kept for assertions.
  */
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
+import { promisify } from 'node:util';
 import { Redis } from 'ioredis';
 import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logging.js';
 import { type Running, start } from '../../src/main.js';
+import { PROJECT_ROOT } from '../../src/paths.js';
 import { createPgDatabase } from './db.js';
 import { freePort } from './net.js';
 
@@ -66,4 +69,28 @@ export async function startTestService(env: Record<string, string> = {}, opts: T
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * Runs `outreach …` as staff would beside the service: its address, a token (OUTREACH_TOKEN) and
+ * its database. Resolves to standard output; rejects with the child's `code` and `stderr`.
+ */
+export async function outreachCli(
+  svc: TestService,
+  args: string[],
+  opts: { token?: string; stdin?: string } = {},
+): Promise<string> {
+  const child = promisify(execFile)(process.execPath, [join(PROJECT_ROOT, 'bin/outreach.js'), ...args], {
+    cwd: PROJECT_ROOT,
+    env: {
+      ...process.env,
+      LOG_LEVEL: 'silent',
+      PORT: new URL(svc.url).port,
+      ...(opts.token !== undefined ? { OUTREACH_TOKEN: opts.token } : {}),
+      DATABASE_URL: svc.databaseUrl,
+      DATA_DIR: svc.running.container.config.DATA_DIR,
+    },
+  });
+  child.child.stdin?.end(opts.stdin);
+  return (await child).stdout;
 }

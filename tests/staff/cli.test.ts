@@ -2,39 +2,20 @@
  * The staff commands of `outreach` against a running service: tasks, confirmations, worker
  * records and the inbox through the API (with the CLI's provenance), staff users from the shell.
  */
-import { execFile } from 'node:child_process';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PROJECT_ROOT } from '../../src/paths.js';
 import type { TwilioSimulator } from '../../src/simulators/twilio/index.js';
 import { verifyPassword } from '../../src/staff/passwords.js';
-import type { TestService } from '../helpers/service.js';
+import { outreachCli, type TestService } from '../helpers/service.js';
 import { HANYIN, items, sms, startStaffService, textAndWait, tokenFor, workerIdByPhone, ZHANG } from './helpers.js';
 
-const run = promisify(execFile);
 let svc: TestService;
 let sim: TwilioSimulator;
 let token: string;
 const db = () => svc.running.container.db;
 
 /** Runs `outreach …` as staff would, with the service's address, a token and its database. */
-async function outreach(args: string[], opts: { stdin?: string; token?: string } = {}): Promise<string> {
-  const child = run(process.execPath, [join(PROJECT_ROOT, 'bin/outreach.js'), ...args], {
-    cwd: PROJECT_ROOT,
-    env: {
-      ...process.env,
-      LOG_LEVEL: 'silent',
-      PORT: new URL(svc.url).port,
-      OUTREACH_TOKEN: opts.token ?? token,
-      DATABASE_URL: svc.databaseUrl,
-      DATA_DIR: svc.running.container.config.DATA_DIR,
-    },
-  });
-  if (opts.stdin !== undefined) {
-    child.child.stdin!.end(opts.stdin);
-  } else child.child.stdin!.end();
-  return (await child).stdout;
+function outreach(args: string[], opts: { stdin?: string; token?: string } = {}): Promise<string> {
+  return outreachCli(svc, args, { ...opts, token: opts.token ?? token });
 }
 
 beforeAll(async () => {

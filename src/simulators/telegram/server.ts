@@ -53,7 +53,7 @@ export async function readParams(req: IncomingMessage, url: URL): Promise<ApiPar
     const form = await new Request('http://simulator.invalid/', {
       method: 'POST',
       headers: { 'content-type': req.headers['content-type']! },
-      body: raw,
+      body: new Uint8Array(raw),
     }).formData();
     for (const [key, value] of form) {
       params[key] = typeof value === 'string' ? value : { file: value.name, size: value.size };

@@ -21,6 +21,7 @@ import { programRoutes } from './programs.js';
 import { reportRoutes } from './reports.js';
 import { staffUserRoutes } from './staff-users.js';
 import { taskRoutes } from './tasks.js';
+import { transferRoutes } from './transfers.js';
 import { workerRoutes } from './workers.js';
 
 export const apiRoutes: FastifyPluginAsync = async (app) => {
@@ -52,4 +53,5 @@ export const apiRoutes: FastifyPluginAsync = async (app) => {
   await app.register(taskRoutes);
   await app.register(inboxRoutes);
   await app.register(staffUserRoutes);
+  await app.register(transferRoutes);
 };
