@@ -771,7 +771,7 @@ function LedgerFilters(props: { ctx: Ctx; f: LedgerFilter; action: string; house
     </Field>
   );
   return (
-    <form method="get" action={props.action} class="filters" role="search">
+    <form method="get" action={props.action} class="filters">
       <Field label={t('common.search')}>
         <input type="search" name="q" value={f.q ?? ''} placeholder={t('ledger.searchHint')} maxLength={40} />
       </Field>

@@ -327,6 +327,7 @@ export async function workRoutes(app: FastifyInstance): Promise<void> {
           {c.recordings.map((r) => (
             <p>
               {/* The recording plays through this service with the session's scope, never from the provider's URL. */}
+              {/* biome-ignore lint/a11y/useMediaCaption: a phone call's recording has no transcript; the exchange is listed below */}
               <audio
                 controls
                 preload="none"
