@@ -21,7 +21,6 @@
  * all), BENCH_FREEZE_ONLY (freeze and stop), BENCH_PROFILE_SECONDS (sample the dispatch, then exit).
  * Last line: one JSON object with the figures.
  */
-import { readdirSync, readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
@@ -29,6 +28,7 @@ import pg from 'pg';
 import { applyMigrations } from '../src/db/migrations.js';
 import { issueToken } from '../src/staff/tokens.js';
 import { ensureStaffUser } from '../src/staff/users.js';
+import { backendCpu, backendCpuSince, cpuSeconds, peakRssMb } from './cpu.js';
 import { ensureProvince } from './province.js';
 import { type BenchService, REDIS_URL, startBenchService } from './service.js';
 
@@ -42,47 +42,11 @@ const log = (...a: unknown[]) => console.error(`[${new Date().toISOString().slic
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const load = () => Math.round(loadavg()[0]! * 100) / 100;
 
-/** Memory high-water mark of a process, from /proc (MB). */
-function peakRssMb(pid: number | 'self'): number {
-  try {
-    const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m ? Math.round(Number(m[1]) / 1024) : 0;
-  } catch {
-    return 0;
-  }
-}
-
-/** CPU seconds used so far by a process, from /proc. */
-function cpuSeconds(pid: number | 'self'): number {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(f[11]) + Number(f[12])) / 100;
-  } catch {
-    return 0;
-  }
-}
-
-/** CPU seconds of the PostgreSQL backends serving `database`, per backend pid. */
-function backendCpu(database: string): Map<number, number> {
-  const out = new Map<number, number>();
-  for (const d of readdirSync('/proc')) {
-    if (!/^\d+$/.test(d)) continue;
-    try {
-      const cmd = readFileSync(`/proc/${d}/cmdline`, 'utf8');
-      if (cmd.startsWith('postgres:') && cmd.includes(` ${database} `)) out.set(Number(d), cpuSeconds(Number(d)));
-    } catch {}
-  }
-  return out;
-}
-
 /** CPU milliseconds per message of each part of the pipeline over a stretch of the run. */
 function cpuMeter(pids: { service: number[]; database: string }) {
   const start = { svc: pids.service.map(cpuSeconds), self: cpuSeconds('self'), pg: backendCpu(pids.database) };
   return (messages: number) => {
-    const pg = backendCpu(pids.database);
-    let pgSec = 0;
-    for (const [pid, t] of pg) pgSec += t - (start.pg.get(pid) ?? 0);
+    const pgSec = backendCpuSince(pids.database, start.pg);
     const per = (sec: number) => Math.round((sec * 1000 * 1000) / messages) / 1000;
     return {
       service: per(pids.service.reduce((s, p, i) => s + cpuSeconds(p) - start.svc[i]!, 0)),

@@ -20,7 +20,13 @@
  * figures are those of a warm service (not of lazy module loading and first connections).
  * Env: BENCH_WORKERS (2000), BENCH_THINK_MS, BENCH_RAMP_MS, BENCH_WARMUP, BENCH_DATABASE_URL (admin
  * URL), BENCH_REDIS_URL, BENCH_TIMEOUT_S (600): see bench/service.ts.
+ * BENCH_COUNT_QUERIES=1 counts the service's SQL statements (bench/count-queries.mjs) over the
+ * measured run: `sql_per_reply` in the JSON, and the statements most sent per reply on stderr.
  */
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { SERVICE_NUMBER, startBenchService } from './service.js';
 
@@ -31,6 +37,23 @@ const TIMEOUT_S = Number(process.env.BENCH_TIMEOUT_S ?? 600);
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 50);
 /** The conversation: start, came home, today, confirm. */
 const SCRIPT = ['状态', '3', '今天', '1'];
+
+const COUNT_QUERIES = process.env.BENCH_COUNT_QUERIES === '1';
+const countFile = COUNT_QUERIES ? join(mkdtempSync(join(tmpdir(), 'bench-sql-')), 'counts.json') : '';
+if (COUNT_QUERIES) {
+  const preload = fileURLToPath(new URL('./count-queries.mjs', import.meta.url));
+  process.env.BENCH_NODE_ARGS = `${process.env.BENCH_NODE_ARGS ?? ''} --import ${preload}`;
+}
+
+interface QueryCounts {
+  total: number;
+  byStatement: Record<string, number>;
+}
+/** The service's statement counts so far (the preload writes them every 500 ms). */
+async function queryCounts(): Promise<QueryCounts> {
+  await new Promise((r) => setTimeout(r, 700));
+  return existsSync(countFile) ? (JSON.parse(readFileSync(countFile, 'utf8')) as QueryCounts) : { total: 0, byStatement: {} };
+}
 
 const phoneOf = (i: number) => `+86139${String(10_000_000 + i).padStart(8, '0')}`;
 
@@ -72,7 +95,15 @@ function percentile(sorted: number[], p: number): number {
 }
 
 async function main() {
-  const svc = await startBenchService({ role: 'start', env: { DATABASE_POOL_SIZE: '20', SMS_RATE_PER_SECOND: '0' }, seed });
+  const svc = await startBenchService({
+    role: 'start',
+    env: {
+      DATABASE_POOL_SIZE: '20',
+      SMS_RATE_PER_SECOND: '0',
+      ...(COUNT_QUERIES ? { QUERY_COUNT_FILE: countFile } : {}),
+    },
+    seed,
+  });
   const { dbUrl, twilio: twilioSim } = svc;
   try {
     let onReply: (m: { to: string; body: string }) => void = () => {};
@@ -143,6 +174,7 @@ async function main() {
       await new Promise((r) => setTimeout(r, 1000));
     }
 
+    const sql0 = COUNT_QUERIES ? await queryCounts() : undefined;
     const started = performance.now();
     const { run, done } = play(
       Array.from({ length: WORKERS }, (_, i) => phoneOf(i)),
@@ -156,6 +188,7 @@ async function main() {
     const seconds = (performance.now() - started) / 1000;
     const { latencies, replyTimes, errors, completed } = run;
 
+    const sql1 = sql0 ? await queryCounts() : undefined;
     const c = new pg.Client({ connectionString: dbUrl });
     await c.connect();
     // Events of the measured workers only (the warm-up ones come after them).
@@ -181,6 +214,8 @@ async function main() {
     await c.end();
 
     const sorted = [...latencies].sort((a, b) => a - b);
+    const sqlPerReply =
+      sql0 && sql1 ? Math.round(((sql1.total - sql0.total) / Math.max(1, latencies.length)) * 10) / 10 : undefined;
     const summary = {
       conversations: WORKERS,
       completed,
@@ -201,7 +236,16 @@ async function main() {
       ramp_ms: RAMP_MS,
       timed_out: timedOut,
       errors: errors.length,
+      ...(sqlPerReply !== undefined ? { sql_per_reply: sqlPerReply } : {}),
     };
+    if (sql0 && sql1) {
+      const per = Object.entries(sql1.byStatement)
+        .map(([k, n]) => [k, (n - (sql0.byStatement[k] ?? 0)) / Math.max(1, latencies.length)] as const)
+        .filter(([, n]) => n > 0)
+        .sort((a, b) => b[1] - a[1]);
+      console.error(`SQL statements per reply (${sqlPerReply} in all):`);
+      for (const [k, n] of per.slice(0, 40)) console.error(`  ${n.toFixed(2)}  ${k}`);
+    }
     // p95 per 15-second window: shows whether slow replies cluster (start-up, bursts) or spread.
     const windows = new Map<number, number[]>();
     latencies.forEach((l, i) => {

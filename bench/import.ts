@@ -15,7 +15,7 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
@@ -24,6 +24,7 @@ import { startEmbeddedPostgres } from '../src/db/embedded-postgres.js';
 import { applyMigrations } from '../src/db/migrations.js';
 import { generateLedgerFile } from '../src/import/generate.js';
 import { importLedgerFile } from '../src/import/import-ledger.js';
+import { backendCpu, backendCpuSince } from './cpu.js';
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 200_000);
 const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
@@ -33,11 +34,13 @@ const REIMPORT = process.env.BENCH_REIMPORT === '1';
 interface LegResult {
   rowsPerSecond: number[];
   peakRssMb: number;
+  /** CPU milliseconds per 1,000 rows of the first import: the import process, and PostgreSQL's backends. */
+  cpuMsPerKRows: { import: number; postgres: number | null };
 }
 
 // ───────────────────────────── Child: one import leg ─────────────────────────────
 
-async function importTimes(db: Db, file: string, label: string, times: number): Promise<number[]> {
+async function importTimes(db: Db, file: string, label: string, times: number, again = false): Promise<number[]> {
   const idHashKey = 'bench-'.padEnd(64, 'k');
   const rates: number[] = [];
   for (let run = 0; run < times; run++) {
@@ -57,9 +60,10 @@ async function importTimes(db: Db, file: string, label: string, times: number): 
     if (report.failed > 0 || report.imported !== report.rows) {
       throw new Error(`${label}: ${report.failed} of ${report.rows} rows failed: ${JSON.stringify(report.errors.slice(0, 3))}`);
     }
-    if (run > 0 && report.eventsAppended !== 0) throw new Error(`${label}: re-import appended ${report.eventsAppended} events`);
+    if ((again || run > 0) && report.eventsAppended !== 0)
+      throw new Error(`${label}: re-import appended ${report.eventsAppended} events`);
     rates.push(Math.round(report.rows / seconds));
-    console.error(`${label}${run > 0 ? ' re-import' : ''}: ${report.rows} rows in ${seconds.toFixed(1)} s`);
+    console.error(`${label}${again || run > 0 ? ' re-import' : ''}: ${report.rows} rows in ${seconds.toFixed(1)} s`);
   }
   const workers = await db.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM "Worker"');
   if (workers.rows[0]?.n !== ROWS) throw new Error(`${label}: ${workers.rows[0]?.n} workers in the ledger, expected ${ROWS}`);
@@ -67,6 +71,7 @@ async function importTimes(db: Db, file: string, label: string, times: number): 
 }
 
 async function child(kind: string, file: string, target: string): Promise<void> {
+  const database = kind === 'postgres' ? new URL(target).pathname.slice(1) : null;
   let db: Db;
   if (kind === 'postgres') {
     db = connectDb(target, 4);
@@ -75,8 +80,14 @@ async function child(kind: string, file: string, target: string): Promise<void> 
     db = connectDb(embedded.url, 4, () => embedded.stop(), true);
   }
   try {
-    const rowsPerSecond = await importTimes(db, file, kind, kind === 'postgres' && REIMPORT ? 2 : 1);
-    const result: LegResult = { rowsPerSecond, peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024) };
+    const cpu0 = { self: process.cpuUsage(), pg: database ? backendCpu(database) : null };
+    const rowsPerSecond = await importTimes(db, file, kind, 1);
+    const self = process.cpuUsage(cpu0.self);
+    const pgSec = database && cpu0.pg ? backendCpuSince(database, cpu0.pg) : null;
+    const perK = (sec: number) => Math.round(((sec * 1000) / ROWS) * 1000 * 10) / 10;
+    const cpuMsPerKRows = { import: perK((self.user + self.system) / 1e6), postgres: pgSec === null ? null : perK(pgSec) };
+    if (kind === 'postgres' && REIMPORT) rowsPerSecond.push(...(await importTimes(db, file, kind, 1, true)));
+    const result: LegResult = { rowsPerSecond, peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024), cpuMsPerKRows };
     console.log(JSON.stringify(result));
   } finally {
     await db.close();
@@ -149,11 +160,13 @@ async function parent(): Promise<void> {
       `generated ${summary.workers} workers in ${summary.households} households, ${summary.counties} counties ` +
         `(${fileMb.toFixed(0)} MB) in ${generateSeconds.toFixed(1)} s`,
     );
+    const loadAtStart = Math.round(loadavg()[0]! * 100) / 100;
     const postgres = await postgresLeg(file);
     const pglite = SKIP_PGLITE ? undefined : await pgliteLeg(file, dir);
     console.log(
       JSON.stringify({
         rows: ROWS,
+        load_at_start: loadAtStart,
         households: summary.households,
         file_mb: Math.round(fileMb),
         generate_s: Number(generateSeconds.toFixed(1)),
@@ -161,6 +174,7 @@ async function parent(): Promise<void> {
         ...(postgres.rowsPerSecond[1] ? { rows_per_s_postgres_reimport: postgres.rowsPerSecond[1] } : {}),
         rows_per_s_pglite: pglite?.rowsPerSecond[0] ?? null,
         peak_rss_mb_postgres: postgres.peakRssMb,
+        cpu_ms_per_1000_rows_postgres: postgres.cpuMsPerKRows,
         peak_rss_mb_pglite: pglite?.peakRssMb ?? null,
         // The larger of the two import processes.
         peak_rss_mb: Math.max(postgres.peakRssMb, pglite?.peakRssMb ?? 0),

@@ -20,6 +20,7 @@
 import type pg from 'pg';
 import type { RegionLevel } from '../generated/prisma/enums.js';
 import { refreshHouseholdCounts } from '../ledger/household-counts.js';
+import { isEmployed } from '../ledger/status-rules.js';
 import { codeInScope } from '../staff/scope.js';
 import { REGION_NAME_KEYS } from './columns.js';
 import { type LedgerRow, MSG, type RowError } from './validate-row.js';
@@ -65,6 +66,12 @@ export interface BatchWriterOptions {
  */
 function confirmedAtSql(eff: string, now: string, today: string): string {
   return `CASE WHEN ${eff} >= ${today}::date THEN ${now}::timestamp(3) ELSE ${eff}::timestamp(3) END`;
+}
+
+/** Counts a row's worker into its household's labour and employed figures (as refreshHouseholdCounts would). */
+function countMember(counts: { labor: number; employed: number }, row: LedgerRow): void {
+  if (row.worker.laborCapacity !== 'NONE') counts.labor++;
+  if (row.status && isEmployed(row.status.status)) counts.employed++;
 }
 
 export interface BatchResult {
@@ -269,14 +276,26 @@ export function createBatchWriter(client: pg.PoolClient, opts: BatchWriterOption
     for (const r of res.rows) sites.set(r.code, r.id);
   }
 
-  /** Upserts the batch's households; returns code → id and the ids whose village changed. */
+  /**
+   * Upserts the batch's households; returns code → id and the ids whose village changed. A new
+   * household is written with the counts of its rows in this batch (labour, employed, the
+   * zero-employment flag), so the count refresh that follows finds it right and does not write
+   * it a second time; where the batch does not tell the whole story (a worker already in the
+   * ledger moving in, members in later batches) that refresh corrects it.
+   */
   async function writeHouseholds(rows: LedgerRow[]): Promise<{ ids: Map<string, number>; moved: number[] }> {
-    const records = new Map<string, object>();
+    const records = new Map<string, { labor: number; employed: number; [field: string]: unknown }>();
     for (const r of rows) {
       const h = r.household;
-      if (records.has(h.code)) continue;
+      const seen = records.get(h.code);
+      if (seen) {
+        countMember(seen, r);
+        continue;
+      }
       const [pr, ci, co, tw, vi] = regionChain(r.villageCode).map(regionId);
       records.set(h.code, {
+        labor: 0,
+        employed: 0,
         code: h.code,
         head: h.headName,
         category: h.category,
@@ -288,11 +307,13 @@ export function createBatchWriter(client: pg.PoolClient, opts: BatchWriterOption
         site: h.siteName ? sites.get(siteCode(r.villageCode, h.siteName)) : undefined,
         address: h.address,
       });
+      countMember(records.get(h.code) as { labor: number; employed: number }, r);
     }
     const res = await client.query<{ id: number; code: string; moved: boolean }>(
       `WITH i AS (
          SELECT * FROM json_to_recordset($1::json) AS t(code text, head text, category "HouseholdCategory", pr int,
-                                                        ci int, co int, tw int, vi int, site int, address text)
+                                                        ci int, co int, tw int, vi int, site int, address text,
+                                                        labor int, employed int)
        ), x AS MATERIALIZED (
          SELECT i.*, h.id AS hid, h."villageId" <> i.vi AS moved,
                 COALESCE(i.head, h."headName") AS n_head,
@@ -315,8 +336,12 @@ export function createBatchWriter(client: pg.PoolClient, opts: BatchWriterOption
          SELECT x.*, ${nextval('household')}::int AS new_id FROM x WHERE x.hid IS NULL
        ), ins AS (
          INSERT INTO "Household" (id, code, "headName", category, "provinceId", "cityId", "countyId", "townshipId",
-                                  "villageId", "siteId", address, "updatedAt")
-         SELECT new_id, code, head, category, pr, ci, co, tw, vi, site, address, $2::timestamp(3) FROM fresh
+                                  "villageId", "siteId", address, "laborCount", "employedCount", "zeroEmployment",
+                                  "zeroEmploymentSince", "updatedAt")
+         SELECT new_id, code, head, category, pr, ci, co, tw, vi, site, address, labor, employed,
+                labor > 0 AND employed = 0, CASE WHEN labor > 0 AND employed = 0 THEN $2::timestamp(3) END,
+                $2::timestamp(3)
+           FROM fresh
        )
        SELECT hid AS id, code, moved FROM x WHERE hid IS NOT NULL
        UNION ALL
