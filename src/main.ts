@@ -10,6 +10,7 @@
 import closeWithGrace from 'close-with-grace';
 import type { FastifyInstance } from 'fastify';
 import { type Config, loadConfig } from './config.js';
+import { firstRunLink } from './console/session.js';
 import { type Container, createContainer } from './container.js';
 import { createLogger } from './logging.js';
 import { startWorkers, type Workers } from './queues/workers/index.js';
@@ -23,6 +24,8 @@ export interface Running {
   workers?: Workers;
   /** The address the API listens on, when it runs. */
   address?: string;
+  /** On a ledger where nobody can sign in to the console yet: a one-time link for its first admin. */
+  firstRunUrl?: string;
   stop(): Promise<void>;
 }
 
@@ -44,6 +47,8 @@ export async function start(
     }
     const address = app ? await app.listen({ port: config.PORT, host: config.HOST }) : undefined;
     logger.info({ role, address }, 'outreach service started');
+    const firstRun = app ? await firstRunLink(container.db.prisma) : null;
+    const firstRunUrl = firstRun ? `${address}/console/link/${firstRun}` : undefined;
     let stopping: Promise<void> | undefined;
     const stop = () => {
       stopping ??= (async () => {
@@ -54,7 +59,7 @@ export async function start(
       })();
       return stopping;
     };
-    return { container, app, workers, address, stop };
+    return { container, app, workers, address, firstRunUrl, stop };
   } catch (err) {
     await app?.close();
     await workers?.close();
@@ -66,6 +71,12 @@ export async function start(
 /** Entry for the CLI: start, then stop cleanly on a signal. */
 export async function runUntilSignal(role: Role): Promise<void> {
   const running = await start(role);
+  if (running.firstRunUrl) {
+    // Plain text on purpose: the newcomer who just ran `npm start` needs to see and click it.
+    process.stderr.write(
+      `\nStaff console: ${running.address}/console\nFirst sign-in (one-time link for the admin, valid 24 h): ${running.firstRunUrl}\n\n`,
+    );
+  }
   closeWithGrace({ delay: 30_000 }, async ({ signal, err }) => {
     if (err) running.container.logger.error({ err }, 'stopping after an uncaught error');
     else running.container.logger.info({ signal }, 'stopping');

@@ -7,7 +7,9 @@
  * | zero-employment-steps    | every 5 minutes          | the next step of every due zero-employment plan        |
  * | training-list-publish    | the 1st, 08:00           | last month's training-demand list of every county      |
  * | training-follow-up       | daily, 09:00             | check-ins 30 days after a course; employed within month |
+ * | region-figures           | every 5 minutes          | the console dashboard's figures of every region         |
  */
+import { refreshRegionFigures } from '../console/figures.js';
 import type { Container } from '../container.js';
 import { enqueueSends } from '../ledger/outbound.js';
 import { followUpTrainees, publishTrainingLists } from './training.js';
@@ -19,6 +21,7 @@ export const ROUTINES = {
   'zero-employment-steps': { pattern: '*/5 * * * *' },
   'training-list-publish': { pattern: '0 8 1 * *' },
   'training-follow-up': { pattern: '0 9 * * *' },
+  'region-figures': { pattern: '*/5 * * * *' },
 } as const;
 
 export type RoutineName = keyof typeof ROUTINES;
@@ -60,6 +63,8 @@ export async function runRoutine(
       const r = await followUpTrainees({ db: deps.db, texts: deps.texts, enqueue }, { now: opts.now, countyId: opts.countyId });
       return { followedUp: r.followedUp.length, deferred: r.deferred, updated: r.updated };
     }
+    case 'region-figures':
+      return { regions: await refreshRegionFigures(deps.db.pool, opts.now) };
     default:
       throw new Error(`unknown routine "${routine}" (known: ${Object.keys(ROUTINES).join(', ')})`);
   }

@@ -6,6 +6,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { jsonSchemaTransform } from 'fastify-type-provider-zod';
+import { consolePlugin } from '../console/plugin.js';
 import type { Container } from '../container.js';
 import { DomainError } from '../errors.js';
 import { apiRoutes } from './routes/api/index.js';
@@ -68,5 +69,7 @@ export async function buildApp(deps: Container): Promise<FastifyInstance> {
   await app.register(twilioWebhooks);
   await app.register(telegramWebhook);
   await app.register(apiRoutes, { prefix: '/api/v1' });
+  // The staff console (HTML): its own cookies, CSRF, CSP and error pages, encapsulated.
+  await app.register(consolePlugin, { prefix: '/console' });
   return app as unknown as FastifyInstance;
 }
