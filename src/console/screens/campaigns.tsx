@@ -554,7 +554,7 @@ function ProgressPanel(props: { ctx: Ctx; c: CampaignView; p: Progress }) {
         <Figure label={t('campaigns.delivered')} value={p.delivered} />
         <Figure label={t('campaigns.failed')} value={p.failed} bad={p.failed > 0} />
         <Figure label={t('campaigns.replied')} value={p.replied} />
-        <Figure label={t('campaigns.rate')} value={t('campaigns.perSecond', { n: p.ratePerSecond })} />
+        <Figure label={t('campaigns.rate')} value={done ? '—' : t('campaigns.perSecond', { n: p.ratePerSecond })} />
         <Figure label={t('campaigns.eta')} value={done ? '—' : eta(t, p.etaSeconds)} />
       </ul>
       {p.status === 'SCHEDULED' ? <p class="muted">{t('campaigns.waiting', { when: scheduleText(t, c) })}</p> : null}
@@ -840,10 +840,14 @@ export async function campaignRoutes(app: FastifyInstance): Promise<void> {
               <dd>{t(`campaigns.kinds.${c.kind}`)}</dd>
               <dt>{t('campaigns.region')}</dt>
               <dd>{names.get(c.regionCode) ?? c.regionCode}</dd>
-              <dt>{t('common.status')}</dt>
-              <dd>
-                <StatusBadge t={t} status={c.status} />
-              </dd>
+              {draft ? (
+                <>
+                  <dt>{t('common.status')}</dt>
+                  <dd>
+                    <StatusBadge t={t} status={c.status} />
+                  </dd>
+                </>
+              ) : null}
               <dt>{t('campaigns.channel')}</dt>
               <dd>{t(`campaigns.channels.${content.channel ?? 'AUTO'}`)}</dd>
               <dt>{t('campaigns.when')}</dt>
