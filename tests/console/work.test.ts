@@ -70,7 +70,7 @@ describe('console: tasks, confirmations, ledger, inbox', () => {
     await Promise.all([page.waitForURL(/\/console\/confirmations\/\d+$/), page.click('#confirm-form button[type=submit]')]);
     const confirmationPath = new URL(page.url()).pathname;
 
-    await expect.poll(() => c.sim.calls().filter((k) => k.to === '+8613700139501').length, { timeout: 10_000 }).toBe(1);
+    await expect.poll(() => c.sim.calls().filter((k) => k.to === '+8613700139501').length, { timeout: 30_000 }).toBe(1);
     const placed = c.sim.calls().find((k) => k.to === '+8613700139501')!;
     await c.sim.answerCall(placed.sid, [{ digits: '1' }, { record: { seconds: 2 } }]);
 
