@@ -26,6 +26,7 @@ import { authRoutes } from './screens/auth.js';
 import { campaignRoutes } from './screens/campaigns.js';
 import { dashboardRoutes } from './screens/dashboard.js';
 import { ledgerRoutes } from './screens/ledger.js';
+import { systemRoutes } from './screens/system.js';
 import { workRoutes } from './screens/work.js';
 import { resolveSession, SESSION_COOKIE } from './session.js';
 
@@ -213,6 +214,7 @@ export async function consolePlugin(app: FastifyInstance): Promise<void> {
   await app.register(dashboardRoutes);
   await app.register(ledgerRoutes);
   await app.register(workRoutes);
+  await app.register(systemRoutes);
   await app.register(campaignRoutes);
 }
 
