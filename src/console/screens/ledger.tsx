@@ -12,11 +12,11 @@ import { requestConfirmation } from '../../conversations/request-confirmation.js
 import { notFound } from '../../errors.js';
 import { EmploymentStatus, FamilyRelation, LaborCapacity } from '../../generated/prisma/enums.js';
 import { listConfirmations } from '../../ledger/confirmations.js';
-import { enqueueSends } from '../../ledger/outbound.js';
 import { recordServiceContact, STAFF_SERVICE_KINDS } from '../../ledger/service-contacts.js';
 import { getWorkerFile, maskPhone } from '../../ledger/worker-directory.js';
 import { workerMessages } from '../../ledger/worker-messages.js';
 import { addFamilyContact, recordStaffEvent, removeFamilyContact, updateWorker } from '../../ledger/worker-record.js';
+import { enqueueSends } from '../../queues/queues.js';
 import { scopeFilter } from '../../staff/scope.js';
 import { RowIdParam } from '../../validation.js';
 import { type Ctx, ctxOf, redirectWith } from '../context.js';
