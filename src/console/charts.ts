@@ -17,7 +17,7 @@ function svg(option: echarts.EChartsOption, width: number, height: number): stri
   const chart = echarts.init(null, null, { renderer: 'svg', ssr: true, width, height });
   try {
     chart.setOption({ animation: false, color: COLORS, textStyle: { fontFamily: FONT }, ...option });
-    return presentationAttributes(chart.renderToSVGString());
+    return presentationAttributes(withoutStyleSheets(chart.renderToSVGString()));
   } finally {
     chart.dispose();
   }
@@ -30,6 +30,8 @@ export function barChart(o: {
   title?: string;
   width?: number;
   stacked?: boolean;
+  /** Top of the value axis (100 for percentages), instead of the data's own. */
+  max?: number;
 }): string {
   const horizontal = o.categories.length > 8;
   const width = o.width ?? 720;
@@ -39,7 +41,7 @@ export function barChart(o: {
     data: o.categories,
     axisLabel: { interval: 0, width: 110, overflow: 'truncate' as const },
   };
-  const value = { type: 'value' as const };
+  const value = { type: 'value' as const, max: o.max };
   return svg(
     {
       title: o.title ? { text: o.title, textStyle: { fontSize: 14 } } : undefined,
@@ -93,6 +95,14 @@ export function pieChart(o: { slices: Array<{ name: string; value: number }>; ti
     420,
     300,
   );
+}
+
+/**
+ * ECharts adds a <style> block of :hover rules (emphasis) that a strict CSP refuses, so the
+ * browser reports a violation per chart; a chart rendered once on the server has no hover anyway.
+ */
+function withoutStyleSheets(svgText: string): string {
+  return svgText.replace(/<style\b[^>]*>[\s\S]*?<\/style>/g, '');
 }
 
 /**

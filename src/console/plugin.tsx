@@ -24,6 +24,7 @@ import { type Ctx, FLASH_COOKIE, type Flash, translator } from './context.js';
 import { Bare, Layout, type RegionPicker } from './layout.js';
 import { authRoutes } from './screens/auth.js';
 import { dashboardRoutes } from './screens/dashboard.js';
+import { reportRoutes } from './screens/reports.js';
 import { resolveSession, SESSION_COOKIE } from './session.js';
 
 /** Routes that work without a session. */
@@ -208,6 +209,7 @@ export async function consolePlugin(app: FastifyInstance): Promise<void> {
 
   await app.register(authRoutes);
   await app.register(dashboardRoutes);
+  await app.register(reportRoutes);
 }
 
 function forbiddenForm(err: Error): DomainError {
