@@ -24,10 +24,11 @@
  * measured run: `sql_per_reply` in the JSON, and the statements most sent per reply on stderr.
  */
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
+import { backendCpu, backendCpuSince, cpuSeconds } from './cpu.js';
 import { SERVICE_NUMBER, startBenchService } from './service.js';
 
 const WORKERS = Number(process.env.BENCH_WORKERS ?? 2000);
@@ -98,7 +99,7 @@ async function main() {
   const svc = await startBenchService({
     role: 'start',
     env: {
-      DATABASE_POOL_SIZE: '20',
+      DATABASE_POOL_SIZE: process.env.DATABASE_POOL_SIZE ?? '20',
       SMS_RATE_PER_SECOND: '0',
       ...(COUNT_QUERIES ? { QUERY_COUNT_FILE: countFile } : {}),
     },
@@ -175,6 +176,9 @@ async function main() {
     }
 
     const sql0 = COUNT_QUERIES ? await queryCounts() : undefined;
+    const database = new URL(dbUrl).pathname.slice(1);
+    const cpu0 = { service: cpuSeconds(svc.pid), self: cpuSeconds('self'), pg: backendCpu(database) };
+    const load0 = Math.round(loadavg()[0]! * 100) / 100;
     const started = performance.now();
     const { run, done } = play(
       Array.from({ length: WORKERS }, (_, i) => phoneOf(i)),
@@ -188,6 +192,12 @@ async function main() {
     const seconds = (performance.now() - started) / 1000;
     const { latencies, replyTimes, errors, completed } = run;
 
+    const perReply = (sec: number) => Math.round((sec * 1000 * 10) / Math.max(1, run.latencies.length)) / 10;
+    const cpuMsPerReply = {
+      service: perReply(cpuSeconds(svc.pid) - cpu0.service),
+      bench_and_simulator: perReply(cpuSeconds('self') - cpu0.self),
+      postgres: perReply(backendCpuSince(database, cpu0.pg)),
+    };
     const sql1 = sql0 ? await queryCounts() : undefined;
     const c = new pg.Client({ connectionString: dbUrl });
     await c.connect();
@@ -236,6 +246,8 @@ async function main() {
       ramp_ms: RAMP_MS,
       timed_out: timedOut,
       errors: errors.length,
+      load_at_start: load0,
+      cpu_ms_per_reply: cpuMsPerReply,
       ...(sqlPerReply !== undefined ? { sql_per_reply: sqlPerReply } : {}),
     };
     if (sql0 && sql1) {

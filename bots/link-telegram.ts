@@ -2,7 +2,7 @@
  * Linking a Telegram chat to a worker by a one-time code sent by SMS ("绑定 13800138000" or
  * "/link 13800138000"), for people who do not share their contact. The reply never says whether
  * the number is registered: a stranger learns nothing from trying numbers. Sharing one's own
- * contact card links at once (src/conversations/respond.ts).
+ * contact card links at once (src/conversations/turn.ts).
  *
  * State from the command: phone (E.164).
  */

@@ -7,14 +7,13 @@
  */
 import type pg from 'pg';
 import type { Db } from '../db/database.js';
-import { inTransaction } from '../db/sql.js';
 import { expireSession, type Party, runTurn } from '../flows/runner.js';
 import type { FlowId, FlowState } from '../flows/types.js';
 import type { Channel } from '../generated/prisma/enums.js';
 import type { Texts } from '../i18n.js';
 import { isOptedOut } from '../ledger/opt-outs.js';
 import { activeSession } from '../ledger/sessions.js';
-import { senderLockKey } from './handle-inbound.js';
+import { underSenderLock } from './turn.js';
 
 export interface StartDeps {
   db: Db;
@@ -60,8 +59,7 @@ export async function startServiceConversation<P = undefined>(
   now = new Date(),
 ): Promise<StartResult<P>> {
   const { party } = s;
-  const outcome = await inTransaction(deps.db.pool, async (sql) => {
-    await sql.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [senderLockKey(party.channel, party.address)]);
+  const outcome = await underSenderLock(deps.db.pool, party.channel, party.address, async (sql) => {
     if (await isOptedOut(sql, party.channel, party.address)) return { started: false as const, reason: 'opted_out' as const };
     const open = await activeSession(sql, party.channel, party.address, now);
     if (open && !open.expired && s.whenBusy === 'skip') return { started: false as const, reason: 'busy' as const };

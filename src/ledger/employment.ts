@@ -41,13 +41,30 @@ export interface NewEmploymentEvent {
  * coming home (RETURNED_HOME) also marks the worker a returnee (回流人员). Returns the event id.
  */
 export async function appendEmploymentEvent(sql: Sql, e: NewEmploymentEvent, p: Provenance, now = new Date()): Promise<bigint> {
-  const r = await sql.query<{ id: string }>(
-    `INSERT INTO "EmploymentEvent" ("workerId", status, employer, place, industry, "monthlyWage", reason, "effectiveDate",
-                                    "reportedAt", source, channel, "inboundMessageId", "callSid", "familyContactId", "reportedById",
-                                    "confirmationId", insured, "jobLeadId")
-     VALUES ($1, $2::"EmploymentStatus", $3, $4, $5, $6, $7, $8::date, $9::timestamp(3), $10::"EventSource", $11::"Channel", $12, $13, $14,
-             $15, $16, $17, $18)
-     RETURNING id`,
+  // One statement appends the event and points the worker at the current one (the new event
+  // counts although the statement's own scan of EmploymentEvent cannot see it yet).
+  const r = await sql.query<{ id: string; householdId: number }>(
+    `WITH ev AS (
+       INSERT INTO "EmploymentEvent" ("workerId", status, employer, place, industry, "monthlyWage", reason, "effectiveDate",
+                                      "reportedAt", source, channel, "inboundMessageId", "callSid", "familyContactId", "reportedById",
+                                      "confirmationId", insured, "jobLeadId")
+       VALUES ($1, $2::"EmploymentStatus", $3, $4, $5, $6, $7, $8::date, $9::timestamp(3), $10::"EventSource", $11::"Channel", $12, $13, $14,
+               $15, $16, $17, $18)
+       RETURNING id, status, "effectiveDate", "reportedAt"
+     ), cur AS (
+       SELECT id, status FROM (
+         SELECT id, status, "effectiveDate", "reportedAt" FROM "EmploymentEvent" WHERE "workerId" = $1
+         UNION ALL
+         SELECT id, status, "effectiveDate", "reportedAt" FROM ev
+       ) e
+       ORDER BY ${CURRENT_EVENT_ORDER} LIMIT 1
+     )
+     UPDATE "Worker" w
+        SET "currentStatus" = cur.status, "currentEventId" = cur.id, "statusConfirmedAt" = $9::timestamp(3),
+            "updatedAt" = $9::timestamp(3), "isReturnee" = w."isReturnee" OR $19
+       FROM cur, ev
+      WHERE w.id = $1
+     RETURNING ev.id, w."householdId"`,
     [
       e.workerId,
       e.status,
@@ -67,10 +84,13 @@ export async function appendEmploymentEvent(sql: Sql, e: NewEmploymentEvent, p: 
       e.confirmationId ?? null,
       e.insured ?? null,
       e.jobLeadId ?? null,
+      e.status === 'RETURNED_HOME',
     ],
   );
-  await refreshCurrentStatus(sql, e.workerId, now, e.status === 'RETURNED_HOME');
-  return BigInt(r.rows[0]!.id);
+  const row = r.rows[0];
+  if (!row) throw new Error(`worker ${e.workerId} not found for an employment event`);
+  await refreshHouseholdCounts(sql, [row.householdId], now);
+  return BigInt(row.id);
 }
 
 /**

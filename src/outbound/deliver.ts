@@ -7,6 +7,7 @@
  */
 import { DelayedError, type Job, Worker } from 'bullmq';
 import type { Db } from '../db/database.js';
+import type { Channel, MessageKind, MessageStatus } from '../generated/prisma/enums.js';
 import { isOptedOut } from '../ledger/opt-outs.js';
 import { type Outgoing, outboundSend, type SenderDeps, sendOne, settleInDoubt } from './sender.js';
 
@@ -27,6 +28,32 @@ async function callsInProgress(deps: DeliverDeps): Promise<number> {
   return r.rows[0]?.n ?? 0;
 }
 
+/** What a send needs of its ledger row, with the worker's addresses: one statement. */
+interface MessageRow {
+  status: MessageStatus;
+  kind: MessageKind;
+  channel: Channel;
+  body: string;
+  choices: unknown;
+  segments: number;
+  workerId: number | null;
+  toAddress: string | null;
+  claimedAt: Date | null;
+  phone: string | null;
+  telegramChatId: string | null;
+}
+
+async function readMessage(deps: DeliverDeps, id: bigint): Promise<MessageRow | undefined> {
+  const r = await deps.db.pool.query<MessageRow>(
+    `SELECT m.status, m.kind, m.channel, m.body, m.choices, m.segments, m."workerId", m."toAddress", m."claimedAt",
+            w.phone, w."telegramChatId"::text AS "telegramChatId"
+       FROM "OutboundMessage" m LEFT JOIN "Worker" w ON w.id = m."workerId"
+      WHERE m.id = $1`,
+    [String(id)],
+  );
+  return r.rows[0];
+}
+
 export type DeliverOutcome = 'sent' | 'already-sent' | 'missing' | 'failed' | 'skipped-opted-out';
 
 async function delay(job: Job, token: string | undefined, ms: number): Promise<never> {
@@ -41,23 +68,21 @@ export async function deliver(
   worker: Worker,
 ): Promise<DeliverOutcome> {
   const id = BigInt(job.data.outboundId);
-  const row = await deps.db.prisma.outboundMessage.findUnique({
-    where: { id },
-    include: { worker: { select: { phone: true, telegramChatId: true } } },
-  });
+  const row = await readMessage(deps, id);
   if (!row) return 'missing';
   if (row.status !== 'QUEUED') return 'already-sent';
 
-  const to = row.toAddress ?? (row.channel === 'TELEGRAM' ? row.worker?.telegramChatId?.toString() : row.worker?.phone);
+  const to = row.toAddress ?? (row.channel === 'TELEGRAM' ? row.telegramChatId : row.phone) ?? undefined;
   if (!to) {
     await deps.records.record({ kind: 'failed', id: String(id), code: 'no_address' });
     return 'failed';
   }
   if (row.kind === 'BROADCAST' && !row.claimedAt && (await isOptedOut(deps.db.pool, row.channel, to))) {
-    await deps.db.prisma.outboundMessage.updateMany({
-      where: { id, status: 'QUEUED', claimedAt: null },
-      data: { status: 'CANCELLED', errorCode: 'opted_out' },
-    });
+    await deps.db.pool.query(
+      `UPDATE "OutboundMessage" SET status = 'CANCELLED', "errorCode" = 'opted_out'
+        WHERE id = $1 AND status = 'QUEUED' AND "claimedAt" IS NULL`,
+      [String(id)],
+    );
     return 'skipped-opted-out';
   }
   const choices = Array.isArray(row.choices) ? (row.choices as Array<{ key: string; label: string }>) : undefined;

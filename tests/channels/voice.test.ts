@@ -51,6 +51,23 @@ describe('voice calls', () => {
     expect(await db().prisma.outboundMessage.count({ where: { channel: 'VOICE' } })).toBe(0);
   });
 
+  it('a family member who opts out by phone or text opts out their own number, not the worker', async () => {
+    // One conversation path for every channel: the same keyword rule records the same opt-out.
+    const { worker } = await seedWorker(db(), { phone: '+8613600136010' });
+    const family = ['+8613600136011', '+8613600136012'];
+    for (const phone of family)
+      await db().prisma.familyContact.create({ data: { workerId: worker.id, name: '家属', relation: 'CHILD', phone } });
+    const call = await sim.placeInboundCall({ from: family[0]!, to: SERVICE_NUMBER, steps: [{ digits: '9' }] });
+    expect(call.says.at(-1)).toContain('您已退订通知电话');
+    await sim.sendInbound({ from: family[1]!, to: SERVICE_NUMBER, body: '退订' });
+    await expect.poll(() => db().prisma.optOut.count({ where: { address: family[1] } }), { timeout: 10_000 }).toBe(1);
+    const rows = await db().prisma.optOut.findMany({ where: { address: { in: family } }, orderBy: { address: 'asc' } });
+    expect(rows.map((r) => [r.channel, r.workerId])).toEqual([
+      ['VOICE', null],
+      ['SMS', null],
+    ]);
+  });
+
   it('an unknown caller is told how to register', async () => {
     const call = await sim.placeInboundCall({ from: '+8613600136999', to: SERVICE_NUMBER });
     expect(call.says.join('')).toMatch(/尚未.*登记/);

@@ -9,37 +9,20 @@
  *   /webhooks/twilio/voice/recording  a recording made after the consent notice: a flow's answer
  *                                     (with ?step) and evidence of the confirmation made in the call
  *
- * The flows are the same as by SMS and Telegram (bots/), rendered as <Say>/<Gather>. A call
- * cannot wait for a queue, so each turn runs here, inside the same per-sender lock and
- * transaction as queued messages; the session is keyed on the person's number with channel VOICE,
- * so a dropped call resumes on the next one. What the caller said is recorded like any inbound
- * message.
+ * The conversation is the one every channel has (src/conversations/turn.ts: who is speaking,
+ * expiry, opt-out, a person, the flows of bots/); this route only reads Twilio's fields, records
+ * what the caller said like any inbound message, and renders the turn as <Say>/<Gather>
+ * (src/channels/twilio/render-voice.ts). A call cannot wait for a queue, so the turn runs during
+ * the request, under the same per-sender lock as queued messages; the session is keyed on the
+ * person's number with channel VOICE, so a dropped call resumes on the next one.
  */
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
-import type pg from 'pg';
-import { FLOWS } from '../../../../bots/index.js';
+import { renderVoice, type VoiceUrls } from '../../../channels/twilio/render-voice.js';
 import { sayAndHangUp, voiceFor } from '../../../channels/twilio/twiml.js';
-import { identifySender, senderLockKey } from '../../../conversations/handle-inbound.js';
-import { parseConversationCommand, parseGlobalCommand } from '../../../conversations/keywords.js';
-import { inTransaction } from '../../../db/sql.js';
-import { requestHuman } from '../../../flows/effects.js';
-import { renderVoice, type VoiceUrls } from '../../../flows/render-voice.js';
-import {
-  expireSession,
-  isRunnable,
-  type Party,
-  runTurn,
-  stepContext,
-  type TurnAction,
-  type TurnOutcome,
-} from '../../../flows/runner.js';
-import type { Output, StepContext } from '../../../flows/types.js';
-import type { Channel } from '../../../generated/prisma/enums.js';
+import { conversationTurn, type Incoming, underSenderLock } from '../../../conversations/turn.js';
 import { attachRecording } from '../../../ledger/confirmations.js';
 import { applyDeliveryStatus, twilioStatus } from '../../../ledger/delivery-status.js';
-import { recordOptOut } from '../../../ledger/opt-outs.js';
 import { enqueueSends } from '../../../ledger/outbound.js';
-import { activeSession, endSession, type StoredSession } from '../../../ledger/sessions.js';
 import { LEDGER_ID } from './fields.js';
 
 const CALL_SID = { type: 'string', pattern: '^CA[0-9a-fA-F]{32}$' } as const;
@@ -79,14 +62,6 @@ interface CallParams {
 /** The person on the line: the caller, or the callee of a call the service placed. */
 const personOf = (b: CallParams) => (b.Direction?.startsWith('outbound') && b.To ? b.To : b.From);
 
-/** Keys the current question uses itself (a choice "0", any digits of a number or date). */
-function keyIsAnswer(session: StoredSession | null, ctx: StepContext, key: string): boolean {
-  const ask = session ? FLOWS[session.flow].steps[session.step]?.ask : undefined;
-  if (!ask) return false;
-  if (ask.type === 'number' || ask.type === 'date') return true;
-  return ask.type === 'choice' && ask.choices(session!.state, ctx).some((c) => c.key === key);
-}
-
 export const twilioVoiceRoutes: FastifyPluginAsync = async (app) => {
   const { db, texts, recorder, queues, logger } = app.deps;
   const xml = (reply: FastifyReply, body: string) => reply.type('text/xml').send(body);
@@ -97,127 +72,32 @@ export const twilioVoiceRoutes: FastifyPluginAsync = async (app) => {
     repeat: `/webhooks/twilio/voice/menu?step=${step}&quiet=${quiet}`,
   });
 
-  /** The ledger party for the number: a worker or registered family member (null: not in the ledger). */
-  async function partyFor(sql: pg.PoolClient, address: string, session: StoredSession | null): Promise<Party | null> {
-    const workerId = session ? session.workerId : null;
-    const familyContactId = session ? session.familyContactId : null;
-    if (session && familyContactId !== null) {
-      const f = await sql.query<{ workerId: number; language: string }>(
-        `SELECT "workerId", language FROM "FamilyContact" WHERE id = $1`,
-        [familyContactId],
-      );
-      if (f.rows[0])
-        return {
-          channel: 'VOICE',
-          address,
-          audience: 'family',
-          workerId: f.rows[0].workerId,
-          familyContactId,
-          language: f.rows[0].language,
-        };
-    }
-    if (session && workerId !== null) {
-      const w = await sql.query<{ language: string }>(`SELECT language FROM "Worker" WHERE id = $1`, [workerId]);
-      if (w.rows[0])
-        return { channel: 'VOICE', address, audience: 'worker', workerId, familyContactId: null, language: w.rows[0].language };
-    }
-    const sender = await identifySender(sql, 'VOICE', address);
-    if (!sender) return null;
-    if (sender.familyContactId !== null) {
-      const f = await sql.query<{ workerId: number }>(`SELECT "workerId" FROM "FamilyContact" WHERE id = $1`, [
-        sender.familyContactId,
-      ]);
-      return {
-        channel: 'VOICE',
-        address,
-        audience: 'family',
-        workerId: f.rows[0]!.workerId,
-        familyContactId: sender.familyContactId,
-        language: sender.language,
-      };
-    }
-    return {
-      channel: 'VOICE',
-      address,
-      audience: 'worker',
-      workerId: sender.workerId,
-      familyContactId: null,
-      language: sender.language,
-    };
-  }
-
-  type TurnPlan = (ctx: {
-    sql: pg.PoolClient;
-    party: Party;
-    session: StoredSession | null;
-    run(action: TurnAction, before?: string[]): Promise<TurnOutcome>;
-    t: ReturnType<typeof texts.forLanguage>;
-  }) => Promise<{ output: Output; active: boolean } | string>;
-
   /**
-   * One turn for the person on the line, inside the per-sender lock: finds the open conversation
-   * (ending an expired one politely), runs `plan`, and renders the result as TwiML.
+   * One conversation turn for the person on the line (src/conversations/turn.ts, under the
+   * per-sender lock), rendered as TwiML; messages the turn queued go out after the commit.
    */
   async function voiceTurn(
     address: string,
     callSid: string,
-    inboundId: string | null,
+    messageId: string | null,
     next: VoiceUrls,
-    plan: TurnPlan,
+    incoming: Incoming,
   ): Promise<string> {
-    const queued: Array<{ id: bigint; channel: Channel }> = [];
-    const twiml = await inTransaction(db.pool, async (sql) => {
-      await sql.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [senderLockKey('VOICE', address)]);
-      const now = new Date();
-      let session = await activeSession(sql, 'VOICE', address, now);
-      if (session && !isRunnable(session)) {
-        await endSession(sql, session.id, 'EXPIRED');
-        session = null;
-      }
-      const party = await partyFor(sql, address, session);
-      const t = texts.forLanguage(party?.language);
-      const v = voiceFor(party?.language ?? 'zh-CN');
-      if (!party) return sayAndHangUp(v, t('voice.unknown'));
-      const before: string[] = [];
-      if (session?.expired) {
-        before.push(...(await expireSession({ sql, texts, now }, party, session)));
-        session = null;
-      }
-      const run = async (action: TurnAction, extra: string[] = []) => {
-        const out = await runTurn(
-          { sql, texts, now },
-          { party, inboundMessageId: inboundId, callSid, delivery: 'inline' },
-          action,
-          [...before, ...extra],
-        );
-        queued.push(...out.queue);
-        return out;
-      };
-      const result = await plan({ sql, party, session, run, t });
-      if (typeof result === 'string') return result;
-      return renderVoice(result.output, result.active, v, t, next);
-    });
-    if (queued.length)
-      await enqueueSends(queues, queued).catch((err) => logger.warn({ err }, 'voice turn messages not queued; the sweep will'));
-    return twiml;
+    const result = await underSenderLock(db.pool, 'VOICE', address, (sql) =>
+      conversationTurn({ sql, texts }, { channel: 'VOICE', address, messageId, callSid, incoming }),
+    );
+    if (result.queue.length)
+      await enqueueSends(queues, result.queue).catch((err) =>
+        logger.warn({ err }, 'voice turn messages not queued; the sweep will'),
+      );
+    const v = voiceFor(result.language);
+    if (result.kind === 'end') return sayAndHangUp(v, ...result.lines);
+    return renderVoice(result.output, result.active, v, texts.forLanguage(result.language), next);
   }
 
-  const outcome = (o: TurnOutcome) => ({ output: o.output, active: o.session !== null });
-
-  app.post<{ Body: CallParams }>('/webhooks/twilio/voice', { schema: { body: callBody } }, async (req, reply) => {
-    const address = personOf(req.body);
-    return xml(
-      reply,
-      await voiceTurn(address, req.body.CallSid, null, urls(1), async ({ session, run, t }) =>
-        // A conversation left open by a dropped call goes on where it stopped.
-        outcome(
-          session
-            ? await run({ kind: 'repeat', session }, [t('flows:common.voice_resume')])
-            : await run({ kind: 'start', flow: 'menu', open: null }),
-        ),
-      ),
-    );
-  });
+  app.post<{ Body: CallParams }>('/webhooks/twilio/voice', { schema: { body: callBody } }, async (req, reply) =>
+    xml(reply, await voiceTurn(personOf(req.body), req.body.CallSid, null, urls(1), { kind: 'connect' })),
+  );
 
   app.post<{ Body: CallParams; Querystring: { step: number; quiet: number } }>(
     '/webhooks/twilio/voice/gather',
@@ -238,32 +118,11 @@ export const twilioVoiceRoutes: FastifyPluginAsync = async (app) => {
       const next = Math.min(step + 1, MAX_TURNS);
       return xml(
         reply,
-        await voiceTurn(address, CallSid, recorded.id.toString(), urls(next), async ({ sql, party, session, run, t }) => {
-          const v = voiceFor(party.language);
-          const ctx = stepContext(texts, party, new Date());
-          const command = parseGlobalCommand(answer);
-          if ((answer === '9' && !keyIsAnswer(session, ctx, '9')) || command === 'optout') {
-            await recordOptOut(sql, { channel: 'VOICE', address, workerId: party.workerId, source: 'keypad' });
-            if (session) await endSession(sql, session.id, 'COMPLETED');
-            return sayAndHangUp(v, t('voice.optout'));
-          }
-          const wantsHuman =
-            (answer === '0' && !keyIsAnswer(session, ctx, '0')) || parseConversationCommand(answer)?.kind === 'human';
-          if (wantsHuman && party.workerId !== null) {
-            if (session) await endSession(sql, session.id, 'ESCALATED');
-            await requestHuman(
-              { sql, texts, now: new Date(), party, inboundMessageId: recorded.id.toString(), callSid: CallSid },
-              session?.flow ?? 'menu',
-            );
-            return sayAndHangUp(v, t('voice.human'), t('voice.goodbye'));
-          }
-          if (recorded.duplicate || step >= MAX_TURNS) {
-            // A repeated request must not answer twice; a very long call ends politely.
-            if (!session || step >= MAX_TURNS) return sayAndHangUp(v, t('voice.goodbye'));
-            return outcome(await run({ kind: 'repeat', session }));
-          }
-          if (command === 'help' || !session) return outcome(await run({ kind: 'start', flow: 'menu', open: session }));
-          return outcome(await run({ kind: 'answer', session, input: { text: answer, messageId: recorded.id.toString() } }));
+        await voiceTurn(address, CallSid, recorded.id.toString(), urls(next), {
+          kind: 'text',
+          text: answer,
+          retried: recorded.duplicate,
+          lastTurn: step >= MAX_TURNS,
         }),
       );
     },
@@ -278,10 +137,7 @@ export const twilioVoiceRoutes: FastifyPluginAsync = async (app) => {
       const { step, quiet } = req.query;
       return xml(
         reply,
-        await voiceTurn(address, req.body.CallSid, null, urls(step, quiet + 1), async ({ session, run, t, party }) => {
-          if (!session || quiet >= MAX_QUIET) return sayAndHangUp(voiceFor(party.language), t('voice.goodbye'));
-          return outcome(await run({ kind: 'repeat', session }));
-        }),
+        await voiceTurn(address, req.body.CallSid, null, urls(step, quiet + 1), { kind: 'repeat', end: quiet >= MAX_QUIET }),
       );
     },
   );
@@ -299,14 +155,7 @@ export const twilioVoiceRoutes: FastifyPluginAsync = async (app) => {
         // A conversation the service started (a confirmation, a check-in): a voicemail cannot answer
         // it, so the question waits for a person (the session stays open until it expires).
         if (machine) return xml(reply, sayAndHangUp(v, t('flows:common.voice_machine')));
-        return xml(
-          reply,
-          await voiceTurn(msg.toAddress, req.body.CallSid, null, urls(1), async ({ session, run, t: tt, party }) =>
-            session
-              ? outcome(await run({ kind: 'repeat', session }))
-              : sayAndHangUp(voiceFor(party.language), tt('voice.goodbye')),
-          ),
-        );
+        return xml(reply, await voiceTurn(msg.toAddress, req.body.CallSid, null, urls(1), { kind: 'repeat' }));
       }
       // A person hears it twice (the first words are often missed); a voicemail gets it once.
       return xml(reply, sayAndHangUp(v, ...(machine ? [msg.body] : [msg.body, msg.body]), t('voice.goodbye')));
@@ -384,12 +233,7 @@ export const twilioVoiceRoutes: FastifyPluginAsync = async (app) => {
       const recording = { sid: b.RecordingSid, url: b.RecordingUrl ?? null };
       return xml(
         reply,
-        await voiceTurn(address, b.CallSid, recorded.id.toString(), urls(step + 1), async ({ session, run, t, party }) => {
-          if (!session) return sayAndHangUp(voiceFor(party.language), t('voice.received'), t('voice.goodbye'));
-          return outcome(
-            await run({ kind: 'answer', session, input: { text: '', recording, messageId: recorded.id.toString() } }),
-          );
-        }),
+        await voiceTurn(address, b.CallSid, recorded.id.toString(), urls(step + 1), { kind: 'recording', recording }),
       );
     },
   );

@@ -1,5 +1,5 @@
 /**
- * A turn's reply as TwiML for a call: the lines are spoken (<Say>, Mandarin by default), and the
+ * A conversation turn's reply as TwiML for a call: the lines are spoken (<Say>, Mandarin by default), and the
  * question waiting is a <Gather> the caller answers by keypad or speech; choices become "找到工作
  * 请按1". A free-text answer that is evidence (a family confirmation's reason) is a <Record> after
  * the consent notice the flow has already spoken. Silence falls through to a redirect that asks
@@ -7,8 +7,8 @@
  */
 import type { TFunction } from 'i18next';
 import twilio from 'twilio';
-import { say, type Voice } from '../channels/twilio/twiml.js';
-import type { Output } from './types.js';
+import type { Output } from '../../flows/types.js';
+import { say, type Voice } from './twiml.js';
 
 export interface VoiceUrls {
   /** Where the answer goes (the gather route, with the turn number). */
