@@ -17,7 +17,7 @@ function svg(option: echarts.EChartsOption, width: number, height: number): stri
   const chart = echarts.init(null, null, { renderer: 'svg', ssr: true, width, height });
   try {
     chart.setOption({ animation: false, color: COLORS, textStyle: { fontFamily: FONT }, ...option });
-    return presentationAttributes(withoutStyleSheets(chart.renderToSVGString()));
+    return presentationAttributes(chart.renderToSVGString());
   } finally {
     chart.dispose();
   }
@@ -98,20 +98,13 @@ export function pieChart(o: { slices: Array<{ name: string; value: number }>; ti
 }
 
 /**
- * ECharts adds a <style> block of :hover rules (emphasis) that a strict CSP refuses, so the
- * browser reports a violation per chart; a chart rendered once on the server has no hover anyway.
- */
-function withoutStyleSheets(svgText: string): string {
-  return svgText.replace(/<style\b[^>]*>[\s\S]*?<\/style>/g, '');
-}
-
-/**
  * ECharts writes text styles as style="font-size:12px;font-family:…" attributes, which a strict
  * Content-Security-Policy (no inline styles) refuses. SVG has a presentation attribute for each of
  * them, so they are rewritten as font-size="12px" font-family="…".
  */
 function presentationAttributes(svgText: string): string {
-  return svgText.replace(/ style="([^"]*)"/g, (_m, decls: string) =>
+  // Hover emphasis comes as a <style> element (refused by the CSP too); a printed chart needs none.
+  return svgText.replace(/<style\b[^>]*>[\s\S]*?<\/style>/g, '').replace(/ style="([^"]*)"/g, (_m, decls: string) =>
     decls
       .split(';')
       .map((d) => d.trim())

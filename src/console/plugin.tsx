@@ -23,6 +23,7 @@ import { findAsset } from './assets.js';
 import { type Ctx, FLASH_COOKIE, type Flash, translator } from './context.js';
 import { Bare, Layout, type RegionPicker } from './layout.js';
 import { authRoutes } from './screens/auth.js';
+import { campaignRoutes } from './screens/campaigns.js';
 import { dashboardRoutes } from './screens/dashboard.js';
 import { reportRoutes } from './screens/reports.js';
 import { resolveSession, SESSION_COOKIE } from './session.js';
@@ -210,6 +211,7 @@ export async function consolePlugin(app: FastifyInstance): Promise<void> {
   await app.register(authRoutes);
   await app.register(dashboardRoutes);
   await app.register(reportRoutes);
+  await app.register(campaignRoutes);
 }
 
 function forbiddenForm(err: Error): DomainError {

@@ -39,8 +39,9 @@ export interface ConsoleService {
   stop(): Promise<void>;
 }
 
-export async function startConsole(): Promise<ConsoleService> {
-  const svc = await startApiService();
+/** `env`: configuration for the service (e.g. quiet hours off, so a campaign sends at any hour). */
+export async function startConsole(env: Record<string, string> = {}): Promise<ConsoleService> {
+  const svc = await startApiService(env);
   const { prisma, pool } = svc.running.container.db;
   const passwordHash = await hashPassword(PASSWORD);
   const userIds = {} as Record<UserKey, number>;
