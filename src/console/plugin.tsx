@@ -25,7 +25,9 @@ import { Bare, Layout, type RegionPicker } from './layout.js';
 import { authRoutes } from './screens/auth.js';
 import { campaignRoutes } from './screens/campaigns.js';
 import { dashboardRoutes } from './screens/dashboard.js';
+import { ledgerRoutes } from './screens/ledger.js';
 import { reportRoutes } from './screens/reports.js';
+import { workRoutes } from './screens/work.js';
 import { resolveSession, SESSION_COOKIE } from './session.js';
 
 /** Routes that work without a session. */
@@ -210,6 +212,8 @@ export async function consolePlugin(app: FastifyInstance): Promise<void> {
 
   await app.register(authRoutes);
   await app.register(dashboardRoutes);
+  await app.register(ledgerRoutes);
+  await app.register(workRoutes);
   await app.register(reportRoutes);
   await app.register(campaignRoutes);
 }
