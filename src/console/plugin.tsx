@@ -25,6 +25,7 @@ import { Bare, Layout, type RegionPicker } from './layout.js';
 import { authRoutes } from './screens/auth.js';
 import { campaignRoutes } from './screens/campaigns.js';
 import { dashboardRoutes } from './screens/dashboard.js';
+import { jobLeadRoutes } from './screens/job-leads.js';
 import { resolveSession, SESSION_COOKIE } from './session.js';
 
 /** Routes that work without a session. */
@@ -210,6 +211,7 @@ export async function consolePlugin(app: FastifyInstance): Promise<void> {
   await app.register(authRoutes);
   await app.register(dashboardRoutes);
   await app.register(campaignRoutes);
+  await app.register(jobLeadRoutes);
 }
 
 function forbiddenForm(err: Error): DomainError {
