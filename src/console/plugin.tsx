@@ -26,6 +26,8 @@ import { authRoutes } from './screens/auth.js';
 import { campaignRoutes } from './screens/campaigns.js';
 import { dashboardRoutes } from './screens/dashboard.js';
 import { jobLeadRoutes } from './screens/job-leads.js';
+import { ledgerRoutes } from './screens/ledger.js';
+import { workRoutes } from './screens/work.js';
 import { resolveSession, SESSION_COOKIE } from './session.js';
 
 /** Routes that work without a session. */
@@ -210,6 +212,8 @@ export async function consolePlugin(app: FastifyInstance): Promise<void> {
 
   await app.register(authRoutes);
   await app.register(dashboardRoutes);
+  await app.register(ledgerRoutes);
+  await app.register(workRoutes);
   await app.register(campaignRoutes);
   await app.register(jobLeadRoutes);
 }
