@@ -27,6 +27,7 @@ import { campaignRoutes } from './screens/campaigns.js';
 import { dashboardRoutes } from './screens/dashboard.js';
 import { jobLeadRoutes } from './screens/job-leads.js';
 import { ledgerRoutes } from './screens/ledger.js';
+import { reportRoutes } from './screens/reports.js';
 import { workRoutes } from './screens/work.js';
 import { resolveSession, SESSION_COOKIE } from './session.js';
 
@@ -214,6 +215,7 @@ export async function consolePlugin(app: FastifyInstance): Promise<void> {
   await app.register(dashboardRoutes);
   await app.register(ledgerRoutes);
   await app.register(workRoutes);
+  await app.register(reportRoutes);
   await app.register(campaignRoutes);
   await app.register(jobLeadRoutes);
 }
