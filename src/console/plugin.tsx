@@ -25,7 +25,9 @@ import { Bare, Layout, type RegionPicker } from './layout.js';
 import { authRoutes } from './screens/auth.js';
 import { campaignRoutes } from './screens/campaigns.js';
 import { dashboardRoutes } from './screens/dashboard.js';
+import { jobLeadRoutes } from './screens/job-leads.js';
 import { ledgerRoutes } from './screens/ledger.js';
+import { reportRoutes } from './screens/reports.js';
 import { systemRoutes } from './screens/system.js';
 import { workRoutes } from './screens/work.js';
 import { resolveSession, SESSION_COOKIE } from './session.js';
@@ -215,7 +217,9 @@ export async function consolePlugin(app: FastifyInstance): Promise<void> {
   await app.register(ledgerRoutes);
   await app.register(workRoutes);
   await app.register(systemRoutes);
+  await app.register(reportRoutes);
   await app.register(campaignRoutes);
+  await app.register(jobLeadRoutes);
 }
 
 function forbiddenForm(err: Error): DomainError {

@@ -224,7 +224,10 @@ export async function systemRoutes(app: FastifyInstance): Promise<void> {
       await updateStaffUser(prisma, ctx.user.staff, id, { active });
       // Disabling signs the user out of the console everywhere, as it revokes their tokens.
       if (!active) await revokeUserSessions(prisma, id);
-      return redirectWith(reply, `/console/system/users/${id}`, { kind: 'ok', text: ctx.t(active ? 'system.enabled' : 'system.disabled_done') });
+      return redirectWith(reply, `/console/system/users/${id}`, {
+        kind: 'ok',
+        text: ctx.t(active ? 'system.enabled' : 'system.disabled_done'),
+      });
     });
   }
 
