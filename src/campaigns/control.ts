@@ -9,15 +9,15 @@ import type { Config } from '../config.js';
 import type { Db } from '../db/database.js';
 import { inTransaction, type Sql } from '../db/sql.js';
 import { conflict, forbidden, invalid, notFound } from '../errors.js';
-import { CampaignKind } from '../generated/prisma/enums.js';
+import { CampaignKind, type CampaignStatus } from '../generated/prisma/enums.js';
 import type { Texts } from '../i18n.js';
 import type { Queues } from '../queues/queues.js';
 import { recordAudit } from '../staff/audit.js';
-import { codeInScope, findRegion, type Staff } from '../staff/scope.js';
-import { audienceSchema, regionsByCode } from './audience.js';
+import { codeInScope, findRegion, type RegionRef, type Staff } from '../staff/scope.js';
+import { type Audience, audienceSchema, regionsByCode } from './audience.js';
 import { contentSchema, FLOW_OF } from './content.js';
 import { completeIfDone, planDispatch } from './dispatch.js';
-import { freezeCampaign, loadCampaign, previewCounts } from './freeze.js';
+import { type CampaignRow, freezeCampaign, loadCampaign, previewCounts } from './freeze.js';
 
 export interface CampaignDeps {
   db: Db;
@@ -91,25 +91,54 @@ export async function getCampaign(sql: Sql, staff: Pick<Staff, 'regionCode'>, id
   return c;
 }
 
-export async function listCampaigns(sql: Sql, staff: Pick<Staff, 'regionCode'>, limit = 100): Promise<CampaignView[]> {
-  const r = await sql.query<CampaignView>(`${VIEW} WHERE r.code LIKE $1 || '%' ORDER BY c.id DESC LIMIT $2`, [
-    staff.regionCode,
-    limit,
-  ]);
+/** Campaigns of the scope, newest first; optionally of one status, from an offset (console pages). */
+export async function listCampaigns(
+  sql: Sql,
+  staff: Pick<Staff, 'regionCode'>,
+  limit = 100,
+  opts: { status?: CampaignStatus; offset?: number } = {},
+): Promise<CampaignView[]> {
+  const r = await sql.query<CampaignView>(
+    `${VIEW} WHERE r.code LIKE $1 || '%' AND ($3::"CampaignStatus" IS NULL OR c.status = $3::"CampaignStatus")
+      ORDER BY c.id DESC LIMIT $2 OFFSET $4`,
+    [staff.regionCode, limit, opts.status ?? null, opts.offset ?? 0],
+  );
   return r.rows;
 }
 
-export async function createCampaign(deps: CampaignDeps, staff: Staff, input: CreateCampaign): Promise<CampaignView> {
-  const c = createCampaignSchema.parse(input);
-  const region = await findRegion(deps.db.pool, { code: c.regionCode });
-  if (!region) throw invalid('body/regionCode', `names no region in the ledger (${c.regionCode})`);
+/**
+ * The region a new campaign targets (inside the caller's scope, 403 otherwise) and the audience it
+ * will have: every audience region inside that region and existing now, plus what the kind implies.
+ */
+async function campaignTarget(
+  deps: Pick<CampaignDeps, 'db'>,
+  staff: Staff,
+  kind: CampaignKind,
+  regionCode: string,
+  given: Audience,
+): Promise<{ region: RegionRef; audience: Audience }> {
+  const region = await findRegion(deps.db.pool, { code: regionCode });
+  if (!region) throw invalid('body/regionCode', `names no region in the ledger (${regionCode})`);
   if (!codeInScope(staff, region.code)) throw forbidden(`region ${region.code} is outside your scope ${staff.regionCode}`);
-  for (const code of c.audience.regions ?? []) {
+  for (const code of given.regions ?? []) {
     if (!code.startsWith(region.code))
       throw invalid('body/audience/regions', `: ${code} is outside the campaign's region ${region.code}`);
   }
   // Every audience region must exist now, not only when the campaign is previewed or launched.
-  if (c.audience.regions?.length) await regionsByCode(deps.db.pool, c.audience.regions);
+  if (given.regions?.length) await regionsByCode(deps.db.pool, given.regions);
+  const audience =
+    kind === 'ZERO_EMPLOYMENT'
+      ? { ...given, zeroEmployment: true }
+      : kind === 'TRAINING_FOLLOW_UP'
+        ? { ...given, trainingFollowUpDue: true }
+        : given;
+  return { region, audience };
+}
+
+export async function createCampaign(deps: CampaignDeps, staff: Staff, input: CreateCampaign): Promise<CampaignView> {
+  if (staff.role === 'VIEWER') throw forbidden('viewers cannot create campaigns');
+  const c = createCampaignSchema.parse(input);
+  const { region, audience } = await campaignTarget(deps, staff, c.kind, c.regionCode, c.audience);
   if (TEXT_KINDS.has(c.kind) && !c.content.text)
     throw invalid('body/content/text', 'is required for this kind (a text in zh-CN)');
   if (c.kind !== 'JOB_LEADS' && (c.content.leadIds || c.content.perLeadCap)) {
@@ -118,12 +147,6 @@ export async function createCampaign(deps: CampaignDeps, staff: Staff, input: Cr
   if (c.schedule.type === 'at' && new Date(c.schedule.at).getTime() < Date.now() - 60_000) {
     throw invalid('body/schedule/at', 'is in the past');
   }
-  const audience =
-    c.kind === 'ZERO_EMPLOYMENT'
-      ? { ...c.audience, zeroEmployment: true }
-      : c.kind === 'TRAINING_FOLLOW_UP'
-        ? { ...c.audience, trainingFollowUpDue: true }
-        : c.audience;
   return inTransaction(deps.db.pool, async (sql) => {
     const r = await sql.query<{ id: number }>(
       `INSERT INTO "Campaign" (name, kind, "regionId", audience, content, "scheduleAt", cron, "createdById", "updatedAt")
@@ -149,6 +172,30 @@ export async function createCampaign(deps: CampaignDeps, staff: Staff, input: Cr
       details: { kind: c.kind, name: c.name },
     });
     return getCampaign(sql, staff, id);
+  });
+}
+
+export const draftPreviewSchema = createCampaignSchema.pick({ kind: true, regionCode: true, audience: true, content: true });
+
+/**
+ * The preview of a campaign not saved yet (the console's builder, as its filters change): the
+ * same counts as previewCampaign for the campaign createCampaign would make from this input.
+ */
+export async function previewDraft(deps: CampaignDeps, staff: Staff, input: z.input<typeof draftPreviewSchema>) {
+  const d = draftPreviewSchema.parse(input);
+  const { region, audience } = await campaignTarget(deps, staff, d.kind, d.regionCode, d.audience);
+  const row: CampaignRow = {
+    id: 0,
+    kind: d.kind,
+    status: 'DRAFT',
+    audience,
+    content: d.content,
+    region: { id: region.id, code: region.code, level: region.level },
+    generation: 0,
+  };
+  return previewCounts(deps.db.pool, row, {
+    maxPerDay: deps.config.CAMPAIGN_MAX_PER_DAY,
+    maxPerWeek: deps.config.CAMPAIGN_MAX_PER_WEEK,
   });
 }
 

@@ -27,10 +27,9 @@ import type { Db } from '../db/database.js';
 import type { FlowState } from '../flows/types.js';
 import type { CampaignKind, Channel } from '../generated/prisma/enums.js';
 import type { Texts } from '../i18n.js';
-import { enqueueSends } from '../ledger/outbound.js';
 import { claimsAhead, type Outgoing, outboundSend, type SenderDeps, sendBatch, settleInDoubt } from '../outbound/sender.js';
 import type { QueuePayloads } from '../queues/names.js';
-import type { Queues } from '../queues/queues.js';
+import { enqueueSends, type Queues } from '../queues/queues.js';
 import { FLOW_OF } from './content.js';
 import { quietUntil } from './quiet-hours.js';
 

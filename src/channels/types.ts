@@ -39,14 +39,5 @@ export interface ChannelAdapter {
   fetchStatus?(providerId: string): Promise<{ status: MessageStatus | null; errorCode?: string } | null>;
 }
 
-/** An inbound message normalised from any provider, before it is recorded. */
-export interface InboundEnvelope {
-  channel: Channel;
-  /** The provider's own id (MessageSid, update_id, CallSid + step): the dedup key. */
-  providerId: string;
-  /** E.164 number, or the Telegram chat id as a string. */
-  from: string;
-  text: string | null;
-  /** What the provider sent, minus credentials; kept in the ledger for audit. */
-  payload: Record<string, unknown>;
-}
+/** An inbound message normalised from any provider, before it is recorded (the ledger's shape). */
+export type { InboundEnvelope } from '../ledger/inbound-recorder.js';

@@ -101,7 +101,8 @@ export function pieChart(o: { slices: Array<{ name: string; value: number }>; ti
  * them, so they are rewritten as font-size="12px" font-family="…".
  */
 function presentationAttributes(svgText: string): string {
-  return svgText.replace(/ style="([^"]*)"/g, (_m, decls: string) =>
+  // Hover emphasis comes as a <style> element (refused by the CSP too); a printed chart needs none.
+  return svgText.replace(/<style\b[^>]*>[\s\S]*?<\/style>/g, '').replace(/ style="([^"]*)"/g, (_m, decls: string) =>
     decls
       .split(';')
       .map((d) => d.trim())

@@ -23,7 +23,10 @@ import { findAsset } from './assets.js';
 import { type Ctx, FLASH_COOKIE, type Flash, translator } from './context.js';
 import { Bare, Layout, type RegionPicker } from './layout.js';
 import { authRoutes } from './screens/auth.js';
+import { campaignRoutes } from './screens/campaigns.js';
 import { dashboardRoutes } from './screens/dashboard.js';
+import { ledgerRoutes } from './screens/ledger.js';
+import { workRoutes } from './screens/work.js';
 import { resolveSession, SESSION_COOKIE } from './session.js';
 
 /** Routes that work without a session. */
@@ -208,6 +211,9 @@ export async function consolePlugin(app: FastifyInstance): Promise<void> {
 
   await app.register(authRoutes);
   await app.register(dashboardRoutes);
+  await app.register(ledgerRoutes);
+  await app.register(workRoutes);
+  await app.register(campaignRoutes);
 }
 
 function forbiddenForm(err: Error): DomainError {

@@ -6,13 +6,14 @@
  * the middle of another conversation there.
  */
 import type pg from 'pg';
+import { FLOWS } from '../../bots/index.js';
 import type { Db } from '../db/database.js';
-import { expireSession, type Party, runTurn } from '../flows/runner.js';
+import { expireSession, isRunnable, type Party, runTurn } from '../flows/runner.js';
 import type { FlowId, FlowState } from '../flows/types.js';
 import type { Channel } from '../generated/prisma/enums.js';
 import type { Texts } from '../i18n.js';
 import { isOptedOut } from '../ledger/opt-outs.js';
-import { activeSession } from '../ledger/sessions.js';
+import { activeSession, endSession } from '../ledger/sessions.js';
 import { underSenderLock } from './turn.js';
 
 export interface StartDeps {
@@ -61,13 +62,16 @@ export async function startServiceConversation<P = undefined>(
   const { party } = s;
   const outcome = await underSenderLock(deps.db.pool, party.channel, party.address, async (sql) => {
     if (await isOptedOut(sql, party.channel, party.address)) return { started: false as const, reason: 'opted_out' as const };
-    const open = await activeSession(sql, party.channel, party.address, now);
+    const any = await activeSession(sql, party.channel, party.address, now);
+    // A session a deploy left behind (its flow or step is gone) ends; it holds nobody up.
+    const open = any && isRunnable(FLOWS, any) ? any : null;
+    if (any && !open) await endSession(sql, any.id, 'EXPIRED');
     if (open && !open.expired && s.whenBusy === 'skip') return { started: false as const, reason: 'busy' as const };
-    if (open?.expired) await expireSession({ sql, texts: deps.texts, now }, party, open);
+    if (open?.expired) await expireSession({ sql, texts: deps.texts, flows: FLOWS, now }, party, open);
     const prepared = s.prepare ? await s.prepare(sql) : { made: undefined as P, state: undefined };
     const state = prepared.state || s.state ? { ...s.state, ...prepared.state } : undefined;
     const turn = await runTurn(
-      { sql, texts: deps.texts, now },
+      { sql, texts: deps.texts, flows: FLOWS, now },
       {
         party,
         inboundMessageId: null,

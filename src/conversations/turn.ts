@@ -23,6 +23,7 @@ import {
   isRunnable,
   type Party,
   runTurn,
+  type StoredSession,
   stepContext,
   type TurnAction,
   type TurnOutcome,
@@ -34,7 +35,7 @@ import { setLanguage } from '../ledger/language.js';
 import { recordOptIn, recordOptOut } from '../ledger/opt-outs.js';
 import { createMessage } from '../ledger/outbound.js';
 import { normaliseMobile } from '../ledger/phone.js';
-import { activeSession, endSession, type StoredSession } from '../ledger/sessions.js';
+import { activeSession, endSession } from '../ledger/sessions.js';
 import { linkTelegramChat } from '../ledger/telegram-links.js';
 import { identifySender, type Sender } from './identify.js';
 import { bareWord, parseConversationCommand, parseGlobalCommand, parseLinkCommand } from './keywords.js';
@@ -192,11 +193,10 @@ export async function conversationTurn(deps: ConversationDeps, req: TurnRequest)
   const text = incoming.kind === 'text' ? incoming.text : null;
   const queue: Queue = [];
 
-  let session = await activeSession(sql, channel, address, now);
-  if (session && !isRunnable(session)) {
-    await endSession(sql, session.id, 'EXPIRED');
-    session = null;
-  }
+  const open = await activeSession(sql, channel, address, now);
+  // A session a deploy left behind (its flow or step is gone) ends rather than fail every message.
+  let session: StoredSession | null = open && isRunnable(FLOWS, open) ? open : null;
+  if (open && !session) await endSession(sql, open.id, 'EXPIRED');
   const sender = await identifySender(sql, channel, address);
   let party = await partyOf(sql, channel, address, sender, session);
   const t = () => texts.forLanguage(party.language);
@@ -221,7 +221,7 @@ export async function conversationTurn(deps: ConversationDeps, req: TurnRequest)
   };
   const run = async (action: TurnAction, before: string[] = []): Promise<TurnResult> => {
     const out: TurnOutcome = await runTurn(
-      { sql, texts, now },
+      { sql, texts, flows: FLOWS, now },
       { party, inboundMessageId: req.messageId, callSid: req.callSid ?? null, delivery: call ? 'inline' : 'message' },
       action,
       before,
@@ -252,7 +252,7 @@ export async function conversationTurn(deps: ConversationDeps, req: TurnRequest)
   const before: string[] = [];
   if (session?.expired) {
     // Ends politely: say so, then treat the message as a new one.
-    before.push(...(await expireSession({ sql, texts, now }, party, session)));
+    before.push(...(await expireSession({ sql, texts, flows: FLOWS, now }, party, session)));
     session = null;
   }
 

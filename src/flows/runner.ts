@@ -2,19 +2,22 @@
  * Runs one turn of a conversation inside the caller's transaction: the engine computes the next
  * session, reply and effects; this writes the reply (an OutboundMessage, or nothing when a voice
  * webhook renders it), applies the effects with the turn's provenance, and saves the session.
- * Callers hold the per-sender lock, so turns of one person never interleave.
+ * Callers hold the per-sender lock, so turns of one person never interleave. The flows come in
+ * with the deps (the registry in bots/index.ts): the engine does not pick them itself.
  */
-import { FLOWS } from '../../bots/index.js';
 import type { Sql } from '../db/sql.js';
 import type { Channel } from '../generated/prisma/enums.js';
 import type { Texts } from '../i18n.js';
 import { hashCode, newCode } from '../ledger/otp.js';
 import { createMessage, fillMessage } from '../ledger/outbound.js';
-import { activeKey, endSession, insertSession, type StoredSession, saveSession } from '../ledger/sessions.js';
+import { activeKey, endSession, insertSession, type StoredSession as LedgerSession, saveSession } from '../ledger/sessions.js';
 import { applyEffects } from './effects.js';
 import { enter, promptFor, step } from './engine.js';
 import { initialState } from './loaders.js';
-import type { Audience, FlowId, FlowState, Input, Output, SessionState, StepContext, StepResult } from './types.js';
+import type { Audience, FlowId, FlowRegistry, FlowState, Input, Output, SessionState, StepContext, StepResult } from './types.js';
+
+/** A session of one of the flows, as the ledger stores it. */
+export type StoredSession = LedgerSession<FlowId>;
 
 /** Who the conversation is with, and about. */
 export interface Party {
@@ -31,6 +34,8 @@ export interface Party {
 export interface TurnDeps {
   sql: Sql;
   texts: Texts;
+  /** The flows a session may run, by id. */
+  flows: FlowRegistry;
   now?: Date;
 }
 
@@ -99,19 +104,19 @@ export async function runTurn(deps: TurnDeps, turn: Turn, action: TurnAction, be
   switch (action.kind) {
     case 'start':
       flowId = action.flow;
-      result = enter(FLOWS[flowId], action.state ?? (await initialState(sql, flowId, party.workerId, now)), ctx, before);
+      result = enter(deps.flows[flowId], action.state ?? (await initialState(sql, flowId, party.workerId, now)), ctx, before);
       break;
     case 'answer': {
       existing = action.session;
       flowId = existing.flow;
-      const r = step(FLOWS[flowId], existing, action.input, ctx);
+      const r = step(deps.flows[flowId], existing, action.input, ctx);
       result = { ...r, output: { ...r.output, lines: [...before, ...r.output.lines] } };
       break;
     }
     case 'repeat': {
       existing = action.session;
       flowId = existing.flow;
-      const flow = FLOWS[flowId];
+      const flow = deps.flows[flowId];
       const session: SessionState = { ...existing, expiresAt: new Date(now.getTime() + flow.ttlMinutes * 60_000) };
       result = { session, output: promptFor(flow, session, ctx, before), effects: [] };
       break;
@@ -125,7 +130,7 @@ export async function runTurn(deps: TurnDeps, turn: Turn, action: TurnAction, be
   const effectFlow = flowId;
   for (let hops = 0; result.startFlow && hops < MAX_HANDOVERS; hops++) {
     flowId = result.startFlow;
-    const next = FLOWS[flowId];
+    const next = deps.flows[flowId];
     result = enter(next, await initialState(sql, flowId, party.workerId, now), ctx, result.output.lines);
     effects.push(...result.effects);
     created = result.session;
@@ -212,7 +217,7 @@ export async function runTurn(deps: TurnDeps, turn: Turn, action: TurnAction, be
  */
 export async function expireSession(deps: TurnDeps, party: Party, session: StoredSession): Promise<string[]> {
   const now = deps.now ?? new Date();
-  const flow = FLOWS[session.flow];
+  const flow = deps.flows[session.flow];
   const effects = flow.onExpire?.(session.state) ?? [];
   if (effects.length) {
     await applyEffects(
@@ -240,7 +245,7 @@ export async function expireSession(deps: TurnDeps, party: Party, session: Store
  * False for a session a deploy left behind: its flow or step no longer exists. Callers end it
  * (as expired) instead of failing on every message from that person.
  */
-export function isRunnable(session: StoredSession): boolean {
-  const flow = (FLOWS as Partial<typeof FLOWS>)[session.flow];
+export function isRunnable(flows: FlowRegistry, session: LedgerSession): session is StoredSession {
+  const flow = (flows as Partial<Record<string, FlowRegistry[FlowId]>>)[session.flow];
   return flow !== undefined && flow.steps[session.step] !== undefined;
 }

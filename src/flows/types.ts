@@ -8,12 +8,14 @@
 import type { TFunction } from 'i18next';
 import type { Channel } from '../generated/prisma/enums.js';
 import type { NewEmploymentEvent } from '../ledger/employment.js';
+import type { JsonObject } from '../ledger/json.js';
+import type { SessionRecord } from '../ledger/sessions.js';
 
 export type FlowId = 'menu' | 'status_report' | 'job_leads' | 'training' | 'family_confirmation' | 'check_in' | 'link_telegram';
 
 /** JSON-serialisable values: a session's state is stored as JSON in ConversationSession.state. */
-export type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
-export type FlowState = { [key: string]: Json };
+export type { Json } from '../ledger/json.js';
+export type FlowState = JsonObject;
 
 /** Who is talking: a worker, a registered family member (speaking about their worker), or nobody known. */
 export type Audience = 'worker' | 'family' | 'unknown';
@@ -138,14 +140,8 @@ export interface Output {
   expect?: Ask;
 }
 
-export interface SessionState {
-  flow: FlowId;
-  step: string;
-  state: FlowState;
-  retries: number;
-  status: 'ACTIVE' | 'COMPLETED' | 'EXPIRED' | 'ESCALATED';
-  expiresAt: Date;
-}
+/** Where a conversation stands: the ledger's session record, of one of the flows. */
+export type SessionState = SessionRecord<FlowId>;
 
 export interface StepResult {
   session: SessionState;
@@ -162,6 +158,9 @@ export interface Input {
   /** The InboundMessage that carried it. */
   messageId?: string;
 }
+
+/** The flows a conversation may run, by id (bots/index.ts); passed to the runner, not imported by it. */
+export type FlowRegistry = Readonly<Record<FlowId, FlowDef>>;
 
 /** Helper that checks a flow declaration's shape while keeping its literal step names. */
 export function defineFlow(flow: FlowDef): FlowDef {

@@ -13,7 +13,6 @@
  */
 import { type Sql, sqlIn } from '../db/sql.js';
 import { conflict, forbidden, invalid, notFound } from '../errors.js';
-import type { Json } from '../flows/types.js';
 import type { Prisma, PrismaClient } from '../generated/prisma/client.js';
 import type {
   Channel,
@@ -25,6 +24,7 @@ import type {
 } from '../generated/prisma/enums.js';
 import { recordAudit } from '../staff/audit.js';
 import { codeInScope, type Staff, scopeFilter, subtreeFilter } from '../staff/scope.js';
+import type { Json } from './json.js';
 import { maskPhone } from './worker-directory.js';
 
 export interface NewConfirmation {

@@ -8,9 +8,21 @@
  * inbound sweep (inbound-sweep.ts) queues it again.
  */
 import type pg from 'pg';
-import type { InboundEnvelope } from '../channels/types.js';
 import { createGroupCommit } from '../db/group-commit.js';
+import type { Channel } from '../generated/prisma/enums.js';
 import type { Logger } from '../logging.js';
+
+/** An inbound message normalised from any provider, before it is recorded. */
+export interface InboundEnvelope {
+  channel: Channel;
+  /** The provider's own id (MessageSid, update_id, CallSid + step): the dedup key. */
+  providerId: string;
+  /** E.164 number, or the Telegram chat id as a string. */
+  from: string;
+  text: string | null;
+  /** What the provider sent, minus credentials; kept in the ledger for audit. */
+  payload: Record<string, unknown>;
+}
 
 export interface RecordResult {
   id: bigint;

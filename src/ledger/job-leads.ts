@@ -2,8 +2,12 @@
  * Job leads for conversations: which open leads match a worker, the service contact each shown
  * lead counts as (帮扶记录, §13), and a worker's interest in one.
  */
-import type { Sql } from '../db/sql.js';
+import type { Pool } from 'pg';
+import { inTransaction, type Sql } from '../db/sql.js';
+import { forbidden, notFound } from '../errors.js';
 import type { Channel, JobLeadStatus } from '../generated/prisma/enums.js';
+import { recordAudit } from '../staff/audit.js';
+import { codeInScope, type RegionRef, type Staff } from '../staff/scope.js';
 
 export interface MatchedLead {
   id: number;
@@ -247,6 +251,8 @@ export interface JobLeadQuery {
   status?: JobLeadStatus;
   /** Leads with an id below this (newest first). */
   beforeId?: number;
+  /** Skip this many (page-numbered lists). */
+  offset?: number;
   limit: number;
 }
 
@@ -256,8 +262,94 @@ export async function listJobLeads(sql: Sql, q: JobLeadQuery, now = new Date()):
     `SELECT ${VIEW_COLUMNS} FROM "JobLead" j JOIN "Region" g ON g.id = j."regionId"
       WHERE starts_with(g.code, $2) AND ($3::"JobLeadStatus" IS NULL OR ${EFFECTIVE_STATUS} = $3::"JobLeadStatus")
         AND ($4::int IS NULL OR j.id < $4)
-      ORDER BY j.id DESC LIMIT $5`,
-    [now.toISOString(), q.regionCodePrefix, q.status ?? null, q.beforeId ?? null, q.limit],
+      ORDER BY j.id DESC LIMIT $5 OFFSET $6`,
+    [now.toISOString(), q.regionCodePrefix, q.status ?? null, q.beforeId ?? null, q.limit, q.offset ?? 0],
   );
   return withCounts(sql, r.rows);
+}
+
+// ───────────────────── Staff actions (API and console): scope, role, audit ─────────────────────
+
+/** The lead when it exists inside the caller's scope; 404 otherwise (outside reads as missing). */
+export async function jobLeadInScope(sql: Sql, staff: Pick<Staff, 'regionCode'>, id: number): Promise<JobLeadView> {
+  const lead = await getJobLead(sql, id);
+  if (!lead || !codeInScope(staff, lead.regionCode)) throw notFound(`no job lead ${id}`);
+  return lead;
+}
+
+function requireWriter(staff: Staff): void {
+  if (staff.role === 'VIEWER') throw forbidden('viewers cannot change job leads');
+}
+
+/** Adds a lead to a region the caller resolved inside their scope; audited with `details`. */
+export async function addJobLead(
+  pool: Pool,
+  staff: Staff,
+  region: RegionRef,
+  fields: JobLeadFields,
+  details: Record<string, unknown>,
+): Promise<JobLeadView> {
+  requireWriter(staff);
+  if (!codeInScope(staff, region.code)) throw forbidden(`region ${region.code} is outside your scope`);
+  const id = await inTransaction(pool, async (tx) => {
+    const leadId = await createJobLead(tx, { ...fields, regionId: region.id, createdById: staff.userId });
+    await recordAudit(tx, {
+      staffUserId: staff.userId,
+      action: 'job_lead.create',
+      entity: 'JobLead',
+      entityId: leadId,
+      regionId: region.id,
+      details: { ...details, regionId: region.id, regionCode: region.code },
+    });
+    return leadId;
+  });
+  return (await getJobLead(pool, id))!;
+}
+
+/** Takes a lead of the caller's scope off the job database now; audited. */
+export async function expireJobLeadAsStaff(pool: Pool, staff: Staff, id: number): Promise<JobLeadView> {
+  const lead = await jobLeadInScope(pool, staff, id);
+  requireWriter(staff);
+  await inTransaction(pool, async (tx) => {
+    await expireJobLead(tx, lead.id);
+    await recordAudit(tx, {
+      staffUserId: staff.userId,
+      action: 'job_lead.expire',
+      entity: 'JobLead',
+      entityId: lead.id,
+      regionId: lead.regionId,
+      details: { previousStatus: lead.status },
+    });
+  });
+  return (await getJobLead(pool, lead.id))!;
+}
+
+/** A worker who said 有意向 to a lead: when, on which channel, and where they live. */
+export interface JobLeadInterestView {
+  workerId: number;
+  name: string;
+  phone: string | null;
+  villageName: string;
+  townshipName: string;
+  channel: Channel;
+  createdAt: Date;
+}
+
+/** The workers interested in a lead, newest first (the lead's scope was checked by the caller). */
+export async function listJobLeadInterests(
+  sql: Sql,
+  leadId: number,
+  page: { limit: number; offset?: number },
+): Promise<JobLeadInterestView[]> {
+  const r = await sql.query<JobLeadInterestView>(
+    `SELECT w.id AS "workerId", w.name, w.phone, v.name AS "villageName", t.name AS "townshipName", i.channel, i."createdAt"
+       FROM "JobLeadInterest" i
+       JOIN "Worker" w ON w.id = i."workerId"
+       JOIN "Region" v ON v.id = w."villageId"
+       JOIN "Region" t ON t.id = w."townshipId"
+      WHERE i."jobLeadId" = $1
+      ORDER BY i."createdAt" DESC, i.id DESC LIMIT $2 OFFSET $3`,
+    [leadId, page.limit, page.offset ?? 0],
+  );
+  return r.rows;
 }

@@ -1,16 +1,20 @@
 /**
- * Outbound messages in the ledger. A row is written before anything is queued or sent; the
- * queue job carries only its id. Status moves forward only (see STATUS_RANK).
+ * Outbound messages in the ledger. A row is written before anything is queued or sent (queues.ts
+ * enqueueSends); the queue job carries only its id. Status moves forward only (see STATUS_RANK).
  */
 
-import { smsSegments, smsText } from '../channels/twilio/sms-text.js';
-import type { OutboundSend } from '../channels/types.js';
 import type { Sql } from '../db/sql.js';
 import type { Channel, MessageKind, MessageStatus } from '../generated/prisma/enums.js';
-import type { Queues } from '../queues/queues.js';
+import { smsSegments, smsText } from './sms-text.js';
 
 /** QUEUED < SENT < DELIVERED; FAILED and CANCELLED are final, as is DELIVERED. */
 export const STATUS_RANK: Record<MessageStatus, number> = { QUEUED: 0, SENT: 1, DELIVERED: 2, FAILED: 2, CANCELLED: 2 };
+
+/** A numbered choice offered with a message: buttons on Telegram, numbered lines on SMS. */
+export interface MessageChoice {
+  key: string;
+  label: string;
+}
 
 export interface NewMessage {
   kind: MessageKind;
@@ -24,7 +28,7 @@ export interface NewMessage {
   inReplyToId?: bigint | null;
   campaignId?: number | null;
   /** Numbered choices: buttons on Telegram, numbered lines on SMS (added at send time). */
-  choices?: OutboundSend['choices'] | null;
+  choices?: MessageChoice[] | null;
 }
 
 /** Inserts the row; returns its id. SMS segments are counted on the text as sent (choices included). */
@@ -54,7 +58,7 @@ export async function createMessage(sql: Sql, m: NewMessage): Promise<bigint> {
 export async function fillMessage(
   sql: Sql,
   id: bigint,
-  m: { body: string; language: string; choices?: OutboundSend['choices'] | null },
+  m: { body: string; language: string; choices?: MessageChoice[] | null },
 ): Promise<bigint> {
   const choices = m.choices?.length ? m.choices : null;
   await sql.query(
@@ -71,18 +75,4 @@ export async function fillMessage(
     ],
   );
   return id;
-}
-
-/** Queues sends for ledger rows. Idempotent: the job id is the row id. */
-export async function enqueueSends(queues: Queues, rows: Array<{ id: bigint; channel: Channel }>): Promise<void> {
-  const byQueue = { SMS: queues.sendSms, TELEGRAM: queues.sendTelegram, VOICE: queues.sendVoice } as const;
-  const groups = new Map<(typeof byQueue)[keyof typeof byQueue], Array<{ id: bigint }>>();
-  for (const r of rows) {
-    const q = byQueue[r.channel as keyof typeof byQueue];
-    if (!q) throw new Error(`no send queue for channel ${r.channel}`);
-    groups.set(q, [...(groups.get(q) ?? []), r]);
-  }
-  for (const [q, list] of groups) {
-    await q.addBulk(list.map((r) => ({ name: 'send', data: { outboundId: r.id.toString() }, opts: { jobId: `out-${r.id}` } })));
-  }
 }

@@ -5,10 +5,23 @@
  * transaction, so a restart mid-conversation resumes from the last answer that committed.
  */
 import type { Sql } from '../db/sql.js';
-import type { FlowId, FlowState, SessionState } from '../flows/types.js';
 import type { Channel } from '../generated/prisma/enums.js';
+import type { JsonObject } from './json.js';
 
-export interface StoredSession extends SessionState {
+/**
+ * A conversation's progress as the ledger keeps it: which flow (by its id; the flows themselves
+ * live in bots/ and src/flows, which the ledger does not know), which step, the flow's state.
+ */
+export interface SessionRecord<F extends string = string> {
+  flow: F;
+  step: string;
+  state: JsonObject;
+  retries: number;
+  status: 'ACTIVE' | 'COMPLETED' | 'EXPIRED' | 'ESCALATED';
+  expiresAt: Date;
+}
+
+export interface StoredSession<F extends string = string> extends SessionRecord<F> {
   id: number;
   channel: Channel;
   address: string;
@@ -28,28 +41,35 @@ interface Row {
   familyContactId: number | null;
   flow: string;
   step: string;
-  state: FlowState;
-  status: SessionState['status'];
+  state: JsonObject;
+  status: SessionRecord['status'];
   retries: number;
   expiresAt: Date;
   expired: boolean;
 }
 
 const COLUMNS = `id, channel, address, "workerId", "familyContactId", flow, step, state, status, retries, "expiresAt"`;
-const toSession = (r: Row): StoredSession => ({ ...r, flow: r.flow as FlowId });
-
-/** The person's active conversation on the channel, locked for this transaction; expired ones included. */
-export async function activeSession(sql: Sql, channel: Channel, address: string, now: Date): Promise<StoredSession | null> {
+/**
+ * The person's active conversation on the channel, locked for this transaction; expired ones
+ * included. `F`: the flow ids the caller runs (a row of a flow it no longer has is the caller's
+ * to end, see flows/runner.ts isRunnable).
+ */
+export async function activeSession<F extends string = string>(
+  sql: Sql,
+  channel: Channel,
+  address: string,
+  now: Date,
+): Promise<StoredSession<F> | null> {
   // Timestamps are compared in SQL: the columns have no time zone, and the values are UTC.
   const r = await sql.query<Row>(
     `SELECT ${COLUMNS}, "expiresAt" < $2::timestamp(3) AS expired FROM "ConversationSession" WHERE "activeKey" = $1 FOR UPDATE`,
     [activeKey(channel, address), now.toISOString()],
   );
-  return r.rows[0] ? toSession(r.rows[0]) : null;
+  return r.rows[0] ? ({ ...r.rows[0], flow: r.rows[0].flow as F } satisfies StoredSession<F>) : null;
 }
 
 /** Writes a session's progress; an ended session gives up its active key. */
-export async function saveSession(sql: Sql, s: StoredSession): Promise<void> {
+export async function saveSession(sql: Sql, s: StoredSession<string>): Promise<void> {
   await sql.query(
     `UPDATE "ConversationSession"
         SET flow = $2, step = $3, state = $4::jsonb, status = $5::"SessionStatus", retries = $6, "expiresAt" = $7,
@@ -59,7 +79,7 @@ export async function saveSession(sql: Sql, s: StoredSession): Promise<void> {
   );
 }
 
-export interface NewSession extends SessionState {
+export interface NewSession<F extends string = string> extends SessionRecord<F> {
   channel: Channel;
   address: string;
   workerId: number | null;
@@ -70,7 +90,7 @@ export interface NewSession extends SessionState {
  * Records a new session. An ACTIVE one takes the active key: any other active session of the
  * person on this channel must have been ended first (endSession), or the insert fails.
  */
-export async function insertSession(sql: Sql, s: NewSession): Promise<StoredSession> {
+export async function insertSession<F extends string>(sql: Sql, s: NewSession<F>): Promise<StoredSession<F>> {
   const r = await sql.query<{ id: number }>(
     `INSERT INTO "ConversationSession" (channel, address, "activeKey", "workerId", "familyContactId", flow, step, state, status, retries, "expiresAt", "updatedAt")
      VALUES ($1::"Channel", $2, $3, $4, $5, $6, $7, $8::jsonb, $9::"SessionStatus", $10, $11, now()) RETURNING id`,
@@ -92,7 +112,7 @@ export async function insertSession(sql: Sql, s: NewSession): Promise<StoredSess
 }
 
 /** Ends a session (completed, expired, escalated) and frees the person's active key. */
-export async function endSession(sql: Sql, id: number, status: Exclude<SessionState['status'], 'ACTIVE'>): Promise<void> {
+export async function endSession(sql: Sql, id: number, status: Exclude<SessionRecord['status'], 'ACTIVE'>): Promise<void> {
   await sql.query(
     `UPDATE "ConversationSession" SET status = $2::"SessionStatus", "activeKey" = NULL, "updatedAt" = now() WHERE id = $1`,
     [id, status],

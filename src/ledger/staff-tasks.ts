@@ -7,11 +7,11 @@
  */
 import type { Sql } from '../db/sql.js';
 import { conflict, forbidden, invalid, notFound } from '../errors.js';
-import type { Json } from '../flows/types.js';
 import type { Prisma, PrismaClient } from '../generated/prisma/client.js';
 import type { Channel, TaskStatus } from '../generated/prisma/enums.js';
 import { recordAudit } from '../staff/audit.js';
 import { codeInScope, type Staff } from '../staff/scope.js';
+import type { Json } from './json.js';
 import { recordServiceContact } from './service-contacts.js';
 import { maskPhone } from './worker-directory.js';
 

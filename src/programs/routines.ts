@@ -11,7 +11,7 @@
  */
 import { refreshRegionFigures } from '../console/figures.js';
 import type { Container } from '../container.js';
-import { enqueueSends } from '../ledger/outbound.js';
+import { enqueueSends } from '../queues/queues.js';
 import { followUpTrainees, publishTrainingLists } from './training.js';
 import { runZeroEmploymentSteps } from './zero-employment-plan.js';
 

@@ -1,6 +1,7 @@
 /** Producers for every queue, created once per process and shared by the API and the CLI. */
 import { type JobsOptions, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
+import type { Channel } from '../generated/prisma/enums.js';
 import { bullName, QueueName, type QueuePayloads } from './names.js';
 
 type Key = keyof typeof QueueName;
@@ -51,4 +52,18 @@ export function createQueues(connection: Redis, prefix: string): Queues {
 
 export async function closeQueues(queues: Queues): Promise<void> {
   await Promise.all(Object.values(queues).map((q) => q.close()));
+}
+
+/** Queues sends for ledger rows. Idempotent: the job id is the row id. */
+export async function enqueueSends(queues: Queues, rows: Array<{ id: bigint; channel: Channel }>): Promise<void> {
+  const byQueue = { SMS: queues.sendSms, TELEGRAM: queues.sendTelegram, VOICE: queues.sendVoice } as const;
+  const groups = new Map<(typeof byQueue)[keyof typeof byQueue], Array<{ id: bigint }>>();
+  for (const r of rows) {
+    const q = byQueue[r.channel as keyof typeof byQueue];
+    if (!q) throw new Error(`no send queue for channel ${r.channel}`);
+    groups.set(q, [...(groups.get(q) ?? []), r]);
+  }
+  for (const [q, list] of groups) {
+    await q.addBulk(list.map((r) => ({ name: 'send', data: { outboundId: r.id.toString() }, opts: { jobId: `out-${r.id}` } })));
+  }
 }

@@ -12,8 +12,8 @@ export const HANYIN = '610921';
 export const DANFENG = '611022';
 
 /** Starts the service and imports the sample ledger (two counties, 33 workers). */
-export async function startApiService(): Promise<TestService> {
-  const svc = await startTestService();
+export async function startApiService(env: Record<string, string> = {}): Promise<TestService> {
+  const svc = await startTestService(env);
   const { db, idHashKey } = svc.running.container;
   await importLedgerFile(db, SAMPLE_CSV, { idHashKey });
   return svc;

@@ -4,7 +4,8 @@
  * and the call status closes the ledger row.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createMessage, enqueueSends } from '../../src/ledger/outbound.js';
+import { createMessage } from '../../src/ledger/outbound.js';
+import { enqueueSends } from '../../src/queues/queues.js';
 import type { TwilioSimulator } from '../../src/simulators/twilio/index.js';
 import { seedWorker } from '../helpers/ledger.js';
 import { startTestService, type TestService } from '../helpers/service.js';

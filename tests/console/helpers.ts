@@ -9,10 +9,12 @@ import { createRequire } from 'node:module';
 import { type Browser, type BrowserContext, chromium, type Locator, type Page } from 'playwright-core';
 import type { StaffRole } from '../../src/generated/prisma/enums.js';
 import { projectPath } from '../../src/paths.js';
+import type { TwilioSimulator } from '../../src/simulators/twilio/index.js';
 import { hashPassword } from '../../src/staff/passwords.js';
 import { ensureStaffUser } from '../../src/staff/users.js';
-import { DANFENG, HANYIN, startApiService } from '../api/helpers.js';
+import { DANFENG, HANYIN } from '../api/helpers.js';
 import type { TestService } from '../helpers/service.js';
+import { startStaffService } from '../staff/helpers.js';
 
 export { DANFENG, HANYIN };
 export const PASSWORD = 'correct-horse-battery';
@@ -33,14 +35,17 @@ export type UserKey = keyof typeof USERS;
 
 export interface ConsoleService {
   svc: TestService;
+  /** The Twilio simulator the service talks to (texts and calls from workers). */
+  sim: TwilioSimulator;
   url: string;
   userIds: Record<UserKey, number>;
   browser: Browser;
   stop(): Promise<void>;
 }
 
-export async function startConsole(): Promise<ConsoleService> {
-  const svc = await startApiService();
+/** `env`: configuration for the service (e.g. quiet hours off, so a campaign sends at any hour). */
+export async function startConsole(env: Record<string, string> = {}): Promise<ConsoleService> {
+  const { svc, sim } = await startStaffService(env);
   const { prisma, pool } = svc.running.container.db;
   const passwordHash = await hashPassword(PASSWORD);
   const userIds = {} as Record<UserKey, number>;
@@ -52,6 +57,7 @@ export async function startConsole(): Promise<ConsoleService> {
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu'] });
   return {
     svc,
+    sim,
     url: svc.url,
     userIds,
     browser,
@@ -82,7 +88,11 @@ export async function openTab(c: ConsoleService, opts: { viewport?: { width: num
     if (m.type() === 'error') problems.push(`console: ${m.text()}`);
   });
   page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-  page.on('requestfailed', (r) => problems.push(`request failed: ${r.url()} ${r.failure()?.errorText}`));
+  page.on('requestfailed', (r) => {
+    // A media element cancels its own request when it seeks or reloads: not a problem of the page.
+    if (r.resourceType() === 'media' && r.failure()?.errorText === 'net::ERR_ABORTED') return;
+    problems.push(`request failed: ${r.url()} ${r.failure()?.errorText}`);
+  });
   page.on('response', (r) => {
     if (r.status() >= 500) problems.push(`HTTP ${r.status()}: ${r.url()}`);
   });

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCheckIn } from '../../src/conversations/start.js';
 import { appendEmploymentEvent } from '../../src/ledger/employment.js';
-import { enqueueSends } from '../../src/ledger/outbound.js';
+import { enqueueSends } from '../../src/queues/queues.js';
 import type { TelegramSimulator } from '../../src/simulators/telegram/index.js';
 import type { TwilioSimulator } from '../../src/simulators/twilio/index.js';
 import { seedWorker } from '../helpers/ledger.js';

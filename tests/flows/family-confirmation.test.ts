@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ConfirmationRequest, requestConfirmation } from '../../src/conversations/request-confirmation.js';
 import { listConfirmations, recordConfirmationResponse, reviewConfirmation } from '../../src/ledger/confirmations.js';
-import { enqueueSends } from '../../src/ledger/outbound.js';
+import { enqueueSends } from '../../src/queues/queues.js';
 import type { TwilioSimulator } from '../../src/simulators/twilio/index.js';
 import { twilioSignature } from '../../src/simulators/twilio/index.js';
 import { seedWorker } from '../helpers/ledger.js';

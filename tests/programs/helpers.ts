@@ -1,9 +1,9 @@
 /** Shared set-up for the program tests: the service with its simulators, and ledger rows they need. */
 import { randomBytes } from 'node:crypto';
 import type { Db } from '../../src/db/database.js';
-import { enqueueSends } from '../../src/ledger/outbound.js';
 import type { PlanDeps } from '../../src/programs/zero-employment-plan.js';
 import { bullName, QueueName } from '../../src/queues/names.js';
+import { enqueueSends } from '../../src/queues/queues.js';
 import { startFlowService } from '../flows/helpers.js';
 import type { TestService } from '../helpers/service.js';
 

@@ -1,7 +1,7 @@
 /** Handles recorded inbound messages (per contact, in order: see conversations/handle-inbound.ts). */
 import { Worker } from 'bullmq';
 import { handleInbound } from '../../conversations/handle-inbound.js';
-import { enqueueSends } from '../../ledger/outbound.js';
+import { enqueueSends } from '../../queues/queues.js';
 import { bullName, QueueName, type QueuePayloads } from '../names.js';
 import type { WorkerDeps } from './deps.js';
 

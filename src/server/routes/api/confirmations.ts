@@ -10,7 +10,7 @@ import { requestConfirmation } from '../../../conversations/request-confirmation
 import { notFound } from '../../../errors.js';
 import { ConfirmationKind, ConfirmationStatus } from '../../../generated/prisma/enums.js';
 import { confirmationRecording, getConfirmation, listConfirmations, reviewConfirmation } from '../../../ledger/confirmations.js';
-import { enqueueSends } from '../../../ledger/outbound.js';
+import { enqueueSends } from '../../../queues/queues.js';
 import { viaOf } from '../../auth.js';
 import { Cursor, ErrorBody, errorResponses, IdParams, Limit, RegionCode, RowId, RowIdParam } from './schemas.js';
 

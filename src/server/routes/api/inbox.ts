@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { registerSender } from '../../../conversations/register-sender.js';
 import { FamilyRelation } from '../../../generated/prisma/enums.js';
 import { listInbox } from '../../../ledger/inbox.js';
-import { enqueueSends } from '../../../ledger/outbound.js';
+import { enqueueSends } from '../../../queues/queues.js';
 import { viaOf } from '../../auth.js';
 import { BigRowId, errorResponses, RowId } from './schemas.js';
 

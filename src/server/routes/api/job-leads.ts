@@ -7,18 +7,18 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { inTransaction } from '../../../db/sql.js';
-import { DomainError, notFound } from '../../../errors.js';
+import { DomainError } from '../../../errors.js';
 import {
-  createJobLead,
-  expireJobLead,
+  addJobLead,
+  expireJobLeadAsStaff,
   getJobLead,
   type JobLeadPatch,
-  type JobLeadView,
+  jobLeadInScope,
   listJobLeads,
   updateJobLead,
 } from '../../../ledger/job-leads.js';
 import { recordAudit } from '../../../staff/audit.js';
-import { codeInScope, type Staff } from '../../../staff/scope.js';
+import { codeInScope } from '../../../staff/scope.js';
 import { requireRegionInScope, requireRole } from '../../auth.js';
 import { Cursor, errorResponses, IdParams, Limit, RegionCode, RowId } from './schemas.js';
 
@@ -100,12 +100,7 @@ const LeadPage = z.object({ items: z.array(Lead), nextCursor: z.number().nullabl
 
 const WRITE = requireRole('ADMIN', 'OPERATOR');
 
-/** The lead when it exists inside the caller's scope; 404 otherwise. */
-async function leadInScope(sql: Parameters<typeof getJobLead>[0], staff: Staff, id: number): Promise<JobLeadView> {
-  const lead = await getJobLead(sql, id);
-  if (!lead || !codeInScope(staff, lead.regionCode)) throw notFound(`no job lead ${id}`);
-  return lead;
-}
+const leadInScope = jobLeadInScope;
 
 function toDate(v: string | null | undefined): Date | null | undefined {
   return v === undefined ? undefined : v === null ? null : new Date(v);
@@ -173,24 +168,8 @@ export const jobLeadRoutes: FastifyPluginAsyncZod = async (app) => {
       const { staff } = req;
       const { regionId, regionCode, expiresAt, ...fields } = req.body;
       const region = await requireRegionInScope(pool, staff, regionId !== undefined ? { id: regionId } : { code: regionCode });
-      const id = await inTransaction(pool, async (tx) => {
-        const leadId = await createJobLead(tx, {
-          ...fields,
-          expiresAt: toDate(expiresAt),
-          regionId: region.id,
-          createdById: staff.userId,
-        });
-        await recordAudit(tx, {
-          staffUserId: staff.userId,
-          action: 'job_lead.create',
-          entity: 'JobLead',
-          entityId: leadId,
-          regionId: region.id,
-          details: { ...req.body, regionId: region.id, regionCode: region.code },
-        });
-        return leadId;
-      });
-      return reply.code(201).send((await getJobLead(pool, id))!);
+      const lead = await addJobLead(pool, staff, region, { ...fields, expiresAt: toDate(expiresAt) }, req.body);
+      return reply.code(201).send(lead);
     },
   );
 
@@ -241,21 +220,6 @@ export const jobLeadRoutes: FastifyPluginAsyncZod = async (app) => {
         response: { 200: Lead, ...errorResponses(400, 403, 404) },
       },
     },
-    async (req) => {
-      const { staff } = req;
-      const lead = await leadInScope(pool, staff, req.params.id);
-      await inTransaction(pool, async (tx) => {
-        await expireJobLead(tx, lead.id);
-        await recordAudit(tx, {
-          staffUserId: staff.userId,
-          action: 'job_lead.expire',
-          entity: 'JobLead',
-          entityId: lead.id,
-          regionId: lead.regionId,
-          details: { previousStatus: lead.status },
-        });
-      });
-      return (await getJobLead(pool, lead.id))!;
-    },
+    async (req) => expireJobLeadAsStaff(pool, req.staff, req.params.id),
   );
 };

@@ -22,7 +22,7 @@ import { sayAndHangUp, voiceFor } from '../../../channels/twilio/twiml.js';
 import { conversationTurn, type Incoming, underSenderLock } from '../../../conversations/turn.js';
 import { attachRecording } from '../../../ledger/confirmations.js';
 import { applyDeliveryStatus, twilioStatus } from '../../../ledger/delivery-status.js';
-import { enqueueSends } from '../../../ledger/outbound.js';
+import { enqueueSends } from '../../../queues/queues.js';
 import { LEDGER_ID } from './fields.js';
 
 const CALL_SID = { type: 'string', pattern: '^CA[0-9a-fA-F]{32}$' } as const;
