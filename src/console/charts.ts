@@ -30,6 +30,8 @@ export function barChart(o: {
   title?: string;
   width?: number;
   stacked?: boolean;
+  /** Top of the value axis (100 for percentages), instead of the data's own. */
+  max?: number;
 }): string {
   const horizontal = o.categories.length > 8;
   const width = o.width ?? 720;
@@ -39,7 +41,7 @@ export function barChart(o: {
     data: o.categories,
     axisLabel: { interval: 0, width: 110, overflow: 'truncate' as const },
   };
-  const value = { type: 'value' as const };
+  const value = { type: 'value' as const, max: o.max };
   return svg(
     {
       title: o.title ? { text: o.title, textStyle: { fontSize: 14 } } : undefined,

@@ -26,6 +26,7 @@ import { authRoutes } from './screens/auth.js';
 import { campaignRoutes } from './screens/campaigns.js';
 import { dashboardRoutes } from './screens/dashboard.js';
 import { ledgerRoutes } from './screens/ledger.js';
+import { reportRoutes } from './screens/reports.js';
 import { workRoutes } from './screens/work.js';
 import { resolveSession, SESSION_COOKIE } from './session.js';
 
@@ -213,6 +214,7 @@ export async function consolePlugin(app: FastifyInstance): Promise<void> {
   await app.register(dashboardRoutes);
   await app.register(ledgerRoutes);
   await app.register(workRoutes);
+  await app.register(reportRoutes);
   await app.register(campaignRoutes);
 }
 

@@ -16,7 +16,9 @@ export interface Column<T> {
 export function Table<T>(props: { rows: T[]; columns: Column<T>[]; empty: string; caption?: string; id?: string }) {
   if (props.rows.length === 0) return <p class="empty">{props.empty}</p>;
   return (
-    <div class="table-wrap">
+    // Focusable, so a table wider than the screen can be scrolled from the keyboard.
+    // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrolling region must take focus (WCAG 2.1.1)
+    <div class="table-wrap" tabIndex={0}>
       <table id={props.id}>
         {props.caption ? <caption>{props.caption}</caption> : null}
         <thead>

@@ -13,6 +13,10 @@ export function createImportWorker(deps: WorkerDeps): Worker<QueuePayloads['impo
       const report = await importLedgerFile(deps.db, path, {
         idHashKey: deps.idHashKey,
         staffUserId: job.data.staffUserId,
+        // Rows read so far, for whoever watches the upload (GET /imports/:id, the console).
+        onProgress: (progress) => {
+          job.updateProgress(progress).catch(() => {});
+        },
       });
       deps.logger.info({ importId: report.importId, rows: report.rows, failed: report.failed }, 'ledger import finished');
       await rm(path, { force: true });

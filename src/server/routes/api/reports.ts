@@ -6,12 +6,11 @@
  * The scope is the caller's region (request.staff); ?region=CODE narrows it to a region inside
  * that scope, and a region outside it answers 403. Any staff role may read reports.
  */
-import { PassThrough } from 'node:stream';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { notFound } from '../../../errors.js';
-import { CONTENT_TYPES, contentDisposition } from '../../../reports/export.js';
-import { findReport, listReports, REPORT_NAMES, reportFileName, writeReport, writeSummary } from '../../../reports/index.js';
+import { reportDownload } from '../../../reports/download.js';
+import { findReport, listReports, REPORT_NAMES } from '../../../reports/index.js';
 import { GROUP_BYS, type ResolvedScope, resolveScope, resolveScopeWithin } from '../../../reports/scope.js';
 import { errorResponses, RegionCode } from './schemas.js';
 
@@ -88,23 +87,15 @@ export const reportRoutes: FastifyPluginAsyncZod = async (app) => {
         const page = await def.page(pool, scope, params, q.after, q.limit);
         return { report: def.name, scope, items: page.items, next: page.next };
       }
-      // A summary is computed before the first byte, so its errors still answer 400/500.
-      const summary = def.kind === 'summary' ? await def.run(pool, scope, params) : undefined;
-      const body = new PassThrough();
-      const opts = { headers: q.headers };
-      const writing = summary
-        ? writeSummary(summary, q.format, body, opts)
-        : writeReport(def, pool, scope, params, q.format, body, opts);
-      writing.catch((err) => {
-        req.log.error({ err, report: def.name }, 'report download failed');
-        body.destroy(err);
-      });
+      const file = await reportDownload(def, pool, scope, params, q.format, { headers: q.headers }, (err) =>
+        req.log.error({ err, report: def.name }, 'report download failed'),
+      );
       return (
         reply
-          .header('content-type', CONTENT_TYPES[q.format])
-          .header('content-disposition', contentDisposition(reportFileName(def, scope, q.format, q.month)))
+          .header('content-type', file.contentType)
+          .header('content-disposition', file.disposition)
           // A stream is sent as it is, past the JSON response schema.
-          .send(body as never)
+          .send(file.body as never)
       );
     },
   );
