@@ -34,7 +34,7 @@ import { findRegion } from '../../staff/scope.js';
 import { pieChart } from '../charts.js';
 import { type Ctx, ctxOf, redirectWith } from '../context.js';
 import { parseForm } from '../forms.js';
-import { Badge, chinaTime, Field, Figure, Pager, PostForm, Select, Table, withQuery } from '../ui.js';
+import { Badge, chinaTime, Field, Figure, Pager, PostForm, Select, Table } from '../ui.js';
 
 const PAGE = 50;
 const KINDS = Object.values(CampaignKind);
@@ -983,9 +983,4 @@ export async function campaignRoutes(app: FastifyInstance): Promise<void> {
       return redirectWith(reply, `/console/campaigns/${id}`, { kind: 'ok', text: ctx.t(`campaigns.done.${name}`) });
     });
   }
-}
-
-/** Link target for "message all N matching" elsewhere in the console (the ledger's bulk action). */
-export function builderLink(audience: Audience, kind?: CampaignKind): string {
-  return withQuery('/console/campaigns/new', { audience: JSON.stringify(audience), kind });
 }
