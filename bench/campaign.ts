@@ -180,7 +180,7 @@ async function provinceRun(
     env: { ...ctx.env, SMS_RATE_PER_SECOND: '0' },
     extraWorkers,
   });
-  svc.twilio.configure({ statusCallbacks: 'final', statusCallbackDelays: 0, webhookLog: false });
+  svc.twilio.configure({ statusCallbacks: 'final', statusCallbackDelays: 0, webhookLog: false, keepMessages: false });
   // Messages per recipient, counted as the provider takes them (the simulator keeps its own record too).
   const perRecipient = new Map<string, number>();
   svc.twilio.onMessage((m) => {
@@ -257,7 +257,7 @@ async function limitedRun(ctx: {
     databaseUrl: ctx.databaseUrl,
     env: { ...ctx.env, SMS_RATE_PER_SECOND: String(LIMITED_RATE) },
   });
-  svc.twilio.configure({ statusCallbacks: 'final', statusCallbackDelays: 0, webhookLog: false });
+  svc.twilio.configure({ statusCallbacks: 'final', statusCallbackDelays: 0, webhookLog: false, keepMessages: false });
   const township = await ctx.pool.query<{ code: string }>(
     `SELECT code FROM "Region" WHERE level = 'TOWNSHIP' AND code LIKE $1 ORDER BY code LIMIT 1`,
     [`${ctx.provinceCode}%`],

@@ -101,6 +101,8 @@ async function main() {
     env: {
       DATABASE_POOL_SIZE: process.env.DATABASE_POOL_SIZE ?? '20',
       SMS_RATE_PER_SECOND: '0',
+      // The province's weekly check-in (Monday 09:00) would write to the same people mid-run.
+      WEEKLY_CHECK_IN: 'off',
       ...(COUNT_QUERIES ? { QUERY_COUNT_FILE: countFile } : {}),
     },
     seed,

@@ -96,3 +96,48 @@ describe('module layering', () => {
     expect(cycles(outside)).toEqual([]);
   });
 });
+
+describe('the README’s folder map', () => {
+  /** Entries of the map under "## Architecture": a path column and its description (continuation lines joined). */
+  function mapEntries(): string[] {
+    const readme = readFileSync(join(PROJECT_ROOT, 'README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('## Architecture'));
+    const block = [...section.matchAll(/```\n([\s\S]*?)```/g)]
+      .map((m) => m[1] as string)
+      .find((b) => b.includes('src/config.ts'));
+    if (!block) throw new Error('no folder map under ## Architecture');
+    const entries: string[] = [];
+    for (const line of block.split('\n')) {
+      if (/^\S/.test(line)) entries.push(line);
+      else if (line.trim() && entries.length) entries[entries.length - 1] += ` ${line.trim()}`;
+    }
+    return entries;
+  }
+
+  it('shows every folder under src/ and every top-level folder of the project', () => {
+    const entries = mapEntries();
+    const missing: string[] = [];
+    const walk = (dir: string) => {
+      for (const name of readdirSync(join(PROJECT_ROOT, dir))) {
+        const path = `${dir}/${name}`;
+        if (!statSync(join(PROJECT_ROOT, path)).isDirectory()) continue;
+        // A folder is shown by its own entry, or by name in the entry of one of its parents.
+        const ancestors = path
+          .split('/')
+          .slice(1, -1)
+          .map((_, i, parts) => `src/${parts.slice(0, i + 1).join('/')}/`);
+        const shown =
+          entries.some((e) => e.includes(`${path}/`)) ||
+          entries.some((e) => ancestors.some((a) => e.startsWith(a)) && new RegExp(`[\\s(]${name}/`).test(e));
+        if (!shown) missing.push(`${path}/`);
+        if (path !== 'src/generated') walk(path);
+      }
+    };
+    walk('src');
+    for (const name of readdirSync(PROJECT_ROOT)) {
+      if (name.startsWith('.') || name === 'node_modules' || !statSync(join(PROJECT_ROOT, name)).isDirectory()) continue;
+      if (!entries.some((e) => e.startsWith(`${name}/`))) missing.push(`${name}/`);
+    }
+    expect(missing).toEqual([]);
+  });
+});

@@ -8,7 +8,7 @@ import { createMessage } from '../../src/ledger/outbound.js';
 import { enqueueSends } from '../../src/queues/queues.js';
 import type { TwilioSimulator } from '../../src/simulators/twilio/index.js';
 import { seedWorker } from '../helpers/ledger.js';
-import { startTestService, type TestService } from '../helpers/service.js';
+import { settled, startTestService, type TestService } from '../helpers/service.js';
 
 let svc: TestService;
 let sim: TwilioSimulator;
@@ -100,7 +100,7 @@ describe('SMS delivery', () => {
     const id = await send('+8613700137007', 'once');
     await expect.poll(async () => (await row(id)).status, { timeout: 10_000 }).toBe('DELIVERED');
     await c().queues.sendSms.add('send', { outboundId: id.toString() }); // a replay with a new job id
-    await new Promise((r) => setTimeout(r, 500));
+    await settled(svc);
     expect(sim.messages({ to: '+8613700137007' })).toHaveLength(1);
   });
 });

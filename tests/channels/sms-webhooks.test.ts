@@ -7,7 +7,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { TwilioSimulator } from '../../src/simulators/twilio/index.js';
 import { twilioSignature } from '../../src/simulators/twilio/index.js';
 import { seedWorker } from '../helpers/ledger.js';
-import { startTestService, type TestService } from '../helpers/service.js';
+import { settled, startTestService, type TestService } from '../helpers/service.js';
 
 let svc: TestService;
 let sim: TwilioSimulator;
@@ -55,7 +55,7 @@ describe('inbound SMS webhook', () => {
     expect(again.status).toBe(200);
     await expect.poll(() => repliesTo(WORKER_PHONE).length, { timeout: 10_000 }).toBe(1);
     expect(await db().prisma.inboundMessage.count({ where: { providerId: first.messageSid } })).toBe(1);
-    await new Promise((r) => setTimeout(r, 500));
+    await settled(svc);
     expect(repliesTo(WORKER_PHONE)).toHaveLength(1);
   });
 

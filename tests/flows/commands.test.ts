@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TelegramSimulator } from '../../src/simulators/telegram/index.js';
 import type { TwilioSimulator } from '../../src/simulators/twilio/index.js';
 import { seedWorker } from '../helpers/ledger.js';
-import type { TestService } from '../helpers/service.js';
+import { settled, type TestService } from '../helpers/service.js';
 import { buttons, nextTelegram, seedFamily, sms, smsScript, startFlowService, telegram } from './helpers.js';
 
 let svc: TestService;
@@ -133,7 +133,7 @@ describe('Telegram identification', () => {
     const stranger = 700904;
     const same = await telegram(tg, stranger, '/link 13800139699');
     expect(same.text).toBe(asked.text);
-    await new Promise((r) => setTimeout(r, 300));
+    await settled(svc);
     expect(sim.messages({ to: '+8613800139699' })).toHaveLength(0);
     // Three wrong codes end it; nothing is linked.
     await telegram(tg, stranger, '123456');

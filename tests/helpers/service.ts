@@ -94,3 +94,38 @@ export async function outreachCli(
   child.child.stdin?.end(opts.stdin);
   return (await child).stdout;
 }
+
+/**
+ * Waits until the service has nothing left in hand that could still send or record something:
+ * no job waiting, running or due within `timeoutMs` in any of its queues (the routines' own
+ * schedules, and queues whose worker the test paused, aside), and no callback its simulators
+ * still owe, twice in a row. Tests wait on this
+ * before they assert that nothing more happened, instead of sleeping and hoping. Throws when the
+ * service is still busy after `timeoutMs`.
+ */
+export async function settled(svc: TestService, timeoutMs = 15_000): Promise<void> {
+  const { queues, providers } = svc.running.container;
+  const sims = providers.simulators;
+  const deadline = Date.now() + timeoutMs;
+  const pending = async (): Promise<number> => {
+    const paused = new Set((svc.running.workers?.all ?? []).filter((w) => w.isPaused()).map((w) => w.name));
+    let n = 0;
+    for (const q of Object.values(queues)) {
+      if (paused.has(q.name)) continue;
+      const c = await q.getJobCounts('waiting', 'active', 'prioritized');
+      n += (c.waiting ?? 0) + (c.active ?? 0) + (c.prioritized ?? 0);
+      for (const job of await q.getJobs(['delayed'])) {
+        if (!job.repeatJobKey && job.timestamp + (job.delay ?? 0) <= deadline) n++;
+      }
+    }
+    return n;
+  };
+  let quietChecks = 0;
+  while (quietChecks < 2) {
+    await Promise.all([sims?.twilio.idle(), sims?.telegram.idle()]);
+    const n = await pending();
+    quietChecks = n === 0 ? quietChecks + 1 : 0;
+    if (n > 0 && Date.now() > deadline) throw new Error(`the service is still busy after ${timeoutMs} ms: ${n} job(s) pending`);
+    if (quietChecks < 2) await new Promise((r) => setTimeout(r, 50));
+  }
+}

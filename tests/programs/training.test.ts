@@ -11,7 +11,7 @@ import { followUpTrainees, publishTrainingLists, trainingRates } from '../../src
 import type { TelegramSimulator } from '../../src/simulators/telegram/index.js';
 import type { TwilioSimulator } from '../../src/simulators/twilio/index.js';
 import { seedWorker } from '../helpers/ledger.js';
-import type { TestService } from '../helpers/service.js';
+import { settled, type TestService } from '../helpers/service.js';
 import { serviceDeps, startProgramsService } from './helpers.js';
 
 let svc: TestService;
@@ -102,7 +102,7 @@ describe('training-demand list', () => {
     // The routine on 1 November (08:30 in China) publishes October: already done, nothing is sent again.
     const again = await publishTrainingLists(publishDeps(), { now: new Date('2026-11-01T00:30:00Z'), countyId: county.id });
     expect(again.map((r) => [r.published, r.publication.month])).toEqual([[false, '2026-10']]);
-    await new Promise((r) => setTimeout(r, 300));
+    await settled(svc);
     expect(sim.messages({ to: '+8613700170001', direction: 'outbound-api' })).toHaveLength(1);
   });
 });

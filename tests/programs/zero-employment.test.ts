@@ -11,7 +11,7 @@ import { runZeroEmploymentSteps, zeroEmploymentPlanState } from '../../src/progr
 import type { TwilioSimulator } from '../../src/simulators/twilio/index.js';
 import { seedFamily, smsScript } from '../flows/helpers.js';
 import { seedWorker } from '../helpers/ledger.js';
-import type { TestService } from '../helpers/service.js';
+import { settled, type TestService } from '../helpers/service.js';
 import { addHouseholdWorker, planDeps, startProgramsService } from './helpers.js';
 
 let svc: TestService;
@@ -85,7 +85,7 @@ describe('zero-employment spells', () => {
       countyId: household.countyId,
     });
     expect(run.steps.filter((s) => s.householdId === household.id)).toEqual([]);
-    await new Promise((r) => setTimeout(r, 300));
+    await settled(svc);
     expect(sim.messages({ to: phone, direction: 'outbound-api' }).length).toBe(before);
 
     // Losing the job again opens a new spell; the old one stays as history.

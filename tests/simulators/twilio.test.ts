@@ -84,7 +84,7 @@ describe('Twilio simulator through the official twilio client', () => {
   afterEach(async () => {
     await sim.idle();
     sim.reset();
-    sim.configure({ statusCallbackMode: 'in-order', statusCallbackDelays: 1 });
+    sim.configure({ statusCallbackMode: 'in-order', statusCallbackDelays: 1, keepMessages: true });
     receiver.requests.length = 0;
   });
 
@@ -293,6 +293,19 @@ describe('Twilio simulator through the official twilio client', () => {
     await client.messages.create({ to: TO, from: FROM, body: 'y', statusCallback: `${receiver.url}/status` });
     await sim.idle();
     expect(receiver.to('/status').map((r) => r.body.MessageStatus)).toEqual(['delivered', 'queued', 'sent', 'delivered']);
+  });
+
+  it('drops a message after its final callback when told not to keep messages (load tests)', async () => {
+    sim.configure({ keepMessages: false, statusCallbacks: 'final' });
+    const seen: string[] = [];
+    const off = sim.onMessage((m) => seen.push(m.sid));
+    const m = await client.messages.create({ to: TO, from: FROM, body: 'x', statusCallback: `${receiver.url}/status` });
+    await sim.idle();
+    expect(receiver.to('/status').map((r) => [r.body.MessageSid, r.body.MessageStatus])).toEqual([[m.sid, 'delivered']]);
+    expect(seen).toContain(m.sid);
+    expect(sim.messages({ to: TO })).toEqual([]);
+    off();
+    sim.configure({ statusCallbacks: 'every' });
   });
 
   it('accepts a MessagingServiceSid without From and picks the sender later', async () => {

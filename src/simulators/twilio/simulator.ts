@@ -82,6 +82,12 @@ export interface TwilioSimulatorOptions {
    * million messages turn it off: the log would hold every callback's fields and answer.
    */
   webhookLog?: boolean;
+  /**
+   * Keep each message in messages() after its last status callback (default true). Load tests
+   * that send a million messages turn it off (a message is dropped once its final callback went
+   * out), so the simulator's memory stays flat; what was sent they count with onMessage.
+   */
+  keepMessages?: boolean;
 }
 
 /** A failure to answer with instead of creating a message or call. */
@@ -186,6 +192,7 @@ export class TwilioSimulator implements RestBackend {
   private mode: StatusCallbackMode;
   private callbacks: 'every' | 'final';
   private webhookLog: boolean;
+  private keepMessages: boolean;
   private readonly messagingServiceNumber: string;
   private readonly autoOptOut: boolean;
 
@@ -215,6 +222,7 @@ export class TwilioSimulator implements RestBackend {
     this.mode = opts.statusCallbackMode ?? 'in-order';
     this.callbacks = opts.statusCallbacks ?? 'every';
     this.webhookLog = opts.webhookLog ?? true;
+    this.keepMessages = opts.keepMessages ?? true;
     this.messagingServiceNumber = opts.messagingServiceNumber ?? '+15005550006';
     this.autoOptOut = opts.autoOptOut ?? true;
     bindMethods(this);
@@ -242,6 +250,7 @@ export class TwilioSimulator implements RestBackend {
       | 'statusCallbackMode'
       | 'statusCallbacks'
       | 'webhookLog'
+      | 'keepMessages'
     >,
   ): void {
     if ('webhookBase' in opts) this.webhookBase = opts.webhookBase;
@@ -252,6 +261,7 @@ export class TwilioSimulator implements RestBackend {
     if (opts.statusCallbackMode !== undefined) this.mode = opts.statusCallbackMode;
     if (opts.statusCallbacks !== undefined) this.callbacks = opts.statusCallbacks;
     if (opts.webhookLog !== undefined) this.webhookLog = opts.webhookLog;
+    if (opts.keepMessages !== undefined) this.keepMessages = opts.keepMessages;
   }
 
   // ---- records ------------------------------------------------------------------------------
@@ -801,6 +811,7 @@ export class TwilioSimulator implements RestBackend {
         await this.sendWebhook('message-status', m.sid, m.statusCallback, 'POST', params);
       }
     }
+    if (!this.keepMessages) this.messageMap.delete(m.sid);
   }
 
   private applyStatus(m: SimMessage, step: { status: MessageStatus; errorCode?: number }): void {
