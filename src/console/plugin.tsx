@@ -25,6 +25,7 @@ import { Bare, Layout, type RegionPicker } from './layout.js';
 import { authRoutes } from './screens/auth.js';
 import { campaignRoutes } from './screens/campaigns.js';
 import { dashboardRoutes } from './screens/dashboard.js';
+import { importScreenRoutes } from './screens/imports.js';
 import { jobLeadRoutes } from './screens/job-leads.js';
 import { ledgerRoutes } from './screens/ledger.js';
 import { reportRoutes } from './screens/reports.js';
@@ -216,6 +217,7 @@ export async function consolePlugin(app: FastifyInstance): Promise<void> {
   await app.register(ledgerRoutes);
   await app.register(workRoutes);
   await app.register(reportRoutes);
+  await app.register(importScreenRoutes);
   await app.register(campaignRoutes);
   await app.register(jobLeadRoutes);
 }

@@ -4,6 +4,7 @@
  * a county that cannot read another county's sheet.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { recordServiceContact } from '../../src/ledger/service-contacts.js';
 import { listReports } from '../../src/reports/index.js';
 import { tokenFor } from '../api/helpers.js';
 import { accessibilityProblems, type ConsoleService, HANYIN, screenshot, signIn, startConsole, text } from './helpers.js';
@@ -18,6 +19,18 @@ beforeAll(async () => {
   const { prisma } = c.svc.running.container.db;
   const county = await prisma.region.findUniqueOrThrow({ where: { code: HANYIN } });
   const workers = await prisma.worker.findMany({ where: { countyId: county.id }, take: 3, orderBy: { id: 'asc' } });
+  // Staff calls to six workers of 城关镇: part of the quota met, so the chart has bars and the rest is marked.
+  const staff = { userId: c.userIds.hanyinOperator, username: 'hanyin-op', role: 'OPERATOR' as const };
+  const served = await prisma.worker.findMany({ where: { countyId: county.id }, take: 6, orderBy: { id: 'asc' } });
+  await prisma.$transaction(async (tx) => {
+    for (const w of served) {
+      await recordServiceContact(
+        tx,
+        { ...staff, regionId: county.id, regionCode: HANYIN, regionLevel: 'COUNTY' },
+        { workerId: w.id, kind: 'STAFF_CALL', via: 'CONSOLE' },
+      );
+    }
+  });
   const end = new Date(Date.now() - 60 * 86_400_000);
   await prisma.trainingInstitution.create({
     data: {
@@ -67,7 +80,7 @@ describe('console reports', () => {
         await screenshot(page, 'report-five-clears');
       }
       if (name === 'quota') {
-        // Nobody has had a service yet in the sample: the shortfalls are marked below goal.
+        // Six workers of 城关镇 had a call; the other shortfalls are marked below goal.
         expect(await page.locator('#report-table .badge.bad').count()).toBeGreaterThan(0);
         await screenshot(page, 'report-quota');
       }
@@ -89,9 +102,16 @@ describe('console reports', () => {
     const { page } = tab;
     for (const r of listReports().filter((d) => d.kind === 'list')) {
       await page.goto(`/console/reports/${r.name}`);
-      await page.locator('#report-table, p.empty').first().waitFor();
       expect(await text(page.locator('h1')), r.name).toContain(r.zh);
+      expect(await page.locator('#report-table tbody tr').count(), r.name).toBeGreaterThan(0);
     }
+    // Past the last page: an empty page with the way back.
+    await page.goto('/console/reports/employed?page=2');
+    await page.locator('p.empty').waitFor();
+    await page.locator('.pager a[rel=prev]').waitFor();
+    const xlsx = await page.request.get(`/console/reports/quota/download?format=xlsx&region=${HANYIN}`);
+    expect(xlsx.status()).toBe(200);
+    expect((await xlsx.body()).subarray(0, 2).toString()).toBe('PK');
     await page.goto('/console/reports/employed');
     expect(await page.locator('#report-table tbody tr').count()).toBeGreaterThan(0);
     // Phones masked as the download has them.

@@ -97,10 +97,11 @@ export async function reportRoutes(app: FastifyInstance): Promise<void> {
         label: t('common.download'),
         cell: (r) =>
           r.files ? (
-            <span class="actions">
+            <>
               <a href={`/console/reports/${r.name}/download?format=csv&region=${region}`}>{t('common.csv')}</a>
+              {' · '}
               <a href={`/console/reports/${r.name}/download?format=xlsx&region=${region}`}>{t('common.xlsx')}</a>
-            </span>
+            </>
           ) : (
             '—'
           ),
