@@ -29,6 +29,7 @@ import { importScreenRoutes } from './screens/imports.js';
 import { jobLeadRoutes } from './screens/job-leads.js';
 import { ledgerRoutes } from './screens/ledger.js';
 import { reportRoutes } from './screens/reports.js';
+import { systemRoutes } from './screens/system.js';
 import { workRoutes } from './screens/work.js';
 import { resolveSession, SESSION_COOKIE } from './session.js';
 
@@ -216,6 +217,7 @@ export async function consolePlugin(app: FastifyInstance): Promise<void> {
   await app.register(dashboardRoutes);
   await app.register(ledgerRoutes);
   await app.register(workRoutes);
+  await app.register(systemRoutes);
   await app.register(reportRoutes);
   await app.register(importScreenRoutes);
   await app.register(campaignRoutes);
