@@ -168,14 +168,31 @@ function prefilled(ctx: Ctx, query: { audience?: string; kind?: string }): { val
   };
 }
 
-/** A message fit for the builder from a refusal (a DomainError, or a schema's own). */
-function refusal(err: unknown): string | null {
-  if (err instanceof DomainError && err.statusCode < 500) return err.message;
-  if (err instanceof z.ZodError) {
+/** The builder's fields a refusal may name (the domain names them as API paths), by their label. */
+const FIELD_LABELS: Array<[RegExp, string]> = [
+  [/content\/text/, 'campaigns.text'],
+  [/schedule\/at/, 'campaigns.atLabel'],
+  [/schedule|dayOfWeek|time|day\b/, 'campaigns.when'],
+  [/audience\/regions/, 'campaigns.regions'],
+  [/regionCode/, 'campaigns.region'],
+  [/skills/, 'campaigns.skills'],
+  [/name/, 'campaigns.name'],
+];
+
+/** A message fit for the builder from a refusal (a DomainError, or a schema's own), naming the field. */
+function refusal(err: unknown, t?: Ctx['t']): string | null {
+  let message: string | null = null;
+  if (err instanceof DomainError && err.statusCode < 500) message = err.message;
+  else if (err instanceof z.ZodError) {
     const issue = err.issues[0]!;
-    return `${issue.path.join('/')} ${issue.message}`;
+    message = `${issue.path.join('/')} ${issue.message}`;
   }
-  return null;
+  if (message === null || !t) return message;
+  if (/content\/text.*required/.test(message)) return t('campaigns.refused.text');
+  if (/schedule\/at.*past/.test(message)) return t('campaigns.refused.past');
+  if (/audience\/regions.*outside/.test(message)) return t('campaigns.refused.regions');
+  const field = FIELD_LABELS.find(([re]) => re.test(message));
+  return field ? `${t(field[1])}：${message}` : message;
 }
 
 // ───────────────────────────── pieces ─────────────────────────────
@@ -662,7 +679,7 @@ export async function campaignRoutes(app: FastifyInstance): Promise<void> {
         });
         text = await phoneText(app, v);
       } catch (err) {
-        problem = refusal(err) ?? undefined;
+        problem = refusal(err, ctx.t) ?? undefined;
         if (problem === undefined) throw err;
       }
     }
@@ -755,7 +772,7 @@ export async function campaignRoutes(app: FastifyInstance): Promise<void> {
       text = await phoneText(app, v);
       body = <PreviewCounts t={ctx.t} p={p} />;
     } catch (err) {
-      const message = refusal(err);
+      const message = refusal(err, ctx.t);
       if (message === null) throw err;
       body = <p class="flash error">{message}</p>;
     }
@@ -795,7 +812,7 @@ export async function campaignRoutes(app: FastifyInstance): Promise<void> {
       });
     } catch (err) {
       // Refused by a rule other than the role: the builder again, as filled in, with the reason.
-      const message = refusal(err);
+      const message = refusal(err, ctx.t);
       if (message === null || (err instanceof DomainError && err.statusCode === 403)) throw err;
       return builderPage(req, reply, v, message, 400);
     }
