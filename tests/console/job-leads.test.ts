@@ -63,6 +63,13 @@ describe('console job leads', () => {
     expect(await accessibilityProblems(page)).toEqual([]);
     await screenshot(page, 'job-leads');
 
+    // From the lead, a job-lead campaign of this lead only.
+    await page.goto(`/console/job-leads/${id}`);
+    await Promise.all([page.waitForURL('**/campaigns/new?**'), page.click('#push-lead')]);
+    expect(await page.locator('select[name=kind]').inputValue()).toBe('JOB_LEADS');
+    expect(await text(page.locator('#only-leads'))).toContain(`#${id}`);
+    await page.locator('#recipient-count').waitFor();
+
     await page.goto(`/console/job-leads/${id}`);
     page.once('dialog', (d) => void d.accept());
     await Promise.all([page.waitForURL(`**/job-leads/${id}`), page.click('button:has-text("下架")')]);
