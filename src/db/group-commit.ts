@@ -2,7 +2,9 @@
  * Group commit: callers submit one item each and wait; items that arrive while a write is in
  * flight gather into the next batch, written with one statement. A caller waits for at most one
  * batch, and nothing waits on a timer, so a lone request is written at once and a burst of
- * thousands costs a few dozen statements.
+ * thousands costs a few dozen statements. A batch starts after the event loop's current turn
+ * (setImmediate), so everything submitted in one turn (webhooks read from the same poll, outcomes
+ * of calls answered together) goes in the same statement instead of the first alone.
  */
 export interface GroupCommit<T, R> {
   submit(item: T): Promise<R>;
@@ -27,6 +29,7 @@ export function createGroupCommit<T, R>(opts: GroupCommitOptions<T, R>): GroupCo
   const maxInFlight = opts.maxInFlight ?? 3;
   let queue: Array<Pending<T, R>> = [];
   let inFlight = 0;
+  let scheduled = false;
 
   function pump(): void {
     while (inFlight < maxInFlight && queue.length > 0) {
@@ -52,7 +55,12 @@ export function createGroupCommit<T, R>(opts: GroupCommitOptions<T, R>): GroupCo
     submit(item) {
       return new Promise<R>((resolve, reject) => {
         queue.push({ item, resolve, reject });
-        pump();
+        if (scheduled) return;
+        scheduled = true;
+        setImmediate(() => {
+          scheduled = false;
+          pump();
+        });
       });
     },
   };
