@@ -52,6 +52,7 @@ describe('console job leads', () => {
     expect(await rows.count()).toBe(2);
     expect(await text(page.locator('#interests'))).toContain(workers[0]!.name);
     expect(await text(page.locator('#interests'))).toContain(village.name);
+    expect(await page.locator(`#interests a[href="/console/workers/${workers[0]!.id}"]`).count()).toBe(1);
     expect(await text(page.locator('h2'))).toContain('2 人');
     expect(await accessibilityProblems(page)).toEqual([]);
     await screenshot(page, 'job-lead');
