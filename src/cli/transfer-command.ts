@@ -22,7 +22,7 @@ export function registerTransferCommand(program: Command): void {
   transfer
     .command('household <household>')
     .description('move a household (its 户编号, or #ID) and its workers into a village')
-    .requiredOption('--to <villageId>', 'id of the destination village')
+    .requiredOption('--to <village>', 'the destination village: its 12-digit code, or its id')
     .action(async (household: string, o: { to: string }) => {
       const ref = household.startsWith('#')
         ? { householdId: positiveId('a household id after #')(household.slice(1)) }
@@ -34,7 +34,10 @@ export function registerTransferCommand(program: Command): void {
         moved: boolean;
         workers: number;
         siteCleared: boolean;
-      }>('POST', '/transfers/households', { ...ref, toRegionId: positiveId('a village id')(o.to) });
+      }>('POST', '/transfers/households', {
+        ...ref,
+        ...(/^\d{12}$/.test(o.to) ? { toRegionCode: o.to } : { toRegionId: positiveId('a village code or id')(o.to) }),
+      });
       if (!r.moved) return console.log(`household ${r.household.code} is already in ${place(r.to)}`);
       console.log(`household ${r.household.code} moved: ${place(r.from)} → ${place(r.to)}, ${r.workers} worker(s) with it`);
       if (r.siteCleared) console.log('it left its county: its resettlement site was cleared (the new county’s import sets one)');

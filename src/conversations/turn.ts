@@ -233,7 +233,8 @@ export async function conversationTurn(deps: ConversationDeps, req: TurnRequest)
   // Opt-out first: whoever it is, whatever is open (on a call, 9 unless the question takes it).
   const command = parseGlobalCommand(text);
   const ctx = stepContext(texts, party, now);
-  const keyed = (key: string) => call && text?.trim() === key && !keyIsAnswer(session, ctx, key);
+  // A question that timed out takes no keys: its session ends below.
+  const keyed = (key: string) => call && text?.trim() === key && !keyIsAnswer(session?.expired ? null : session, ctx, key);
   if (command === 'optout' || keyed('9')) {
     const changed = await recordOptOut(sql, {
       channel,

@@ -71,7 +71,7 @@ async function villageChain(sql: Sql, villageId: number): Promise<Chain> {
   const by = new Map(r.rows.map((x) => [x.level, x.id]));
   const [pr, ci, co, tw, vi] = LEVELS.map((l) => by.get(l));
   if (pr === undefined || ci === undefined || co === undefined || tw === undefined || vi === undefined)
-    throw invalid('body/toRegionId', 'names a village whose parent regions are incomplete in the ledger');
+    throw invalid('body', 'names a village whose parent regions are incomplete in the ledger');
   return { pr, ci, co, tw, vi };
 }
 
@@ -101,7 +101,7 @@ async function lockHouseholds(tx: pg.PoolClient, where: string, values: unknown[
 const place = (h: LockedHousehold): PlaceRef => ({ id: h.villageId, code: h.villageCode, name: h.villageName });
 
 /**
- * Moves a household (by id or code) and its workers into a village. The household and the
+ * Moves a household (by id or code) and its workers into a village (by id or code). The household and the
  * village must both lie inside the admin's scope: a household outside answers 404 like one that
  * does not exist; a village outside answers 403.
  */
@@ -109,14 +109,15 @@ export async function transferHousehold(
   pool: pg.Pool,
   staff: Staff,
   ref: { householdId?: number; householdCode?: string },
-  toRegionId: number,
+  toRegion: { id?: number; code?: string },
   via: Channel,
   now = new Date(),
 ): Promise<HouseholdTransfer> {
   requireAdmin(staff);
-  const dest = await findRegion(pool, { id: toRegionId });
-  if (!dest) throw new DomainError(400, 'unknown_region', `no region #${toRegionId} in the ledger`);
-  if (dest.level !== 'VILLAGE') throw invalid('body/toRegionId', `must be a village; region ${dest.code} is a ${dest.level}`);
+  const field = toRegion.id !== undefined ? 'body/toRegionId' : 'body/toRegionCode';
+  const dest = await findRegion(pool, toRegion);
+  if (!dest) throw new DomainError(400, 'unknown_region', `no region ${toRegion.code ?? `#${toRegion.id}`} in the ledger`);
+  if (dest.level !== 'VILLAGE') throw invalid(field, `must be a village; region ${dest.code} is a ${dest.level}`);
   if (!codeInScope(staff, dest.code))
     throw forbidden(`region ${dest.code} is outside your scope (${staff.regionCode} and below)`);
   const to: PlaceRef = { id: dest.id, code: dest.code, name: dest.name };

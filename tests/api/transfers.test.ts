@@ -156,10 +156,10 @@ describe('POST /api/v1/transfers/households and /workers', () => {
     ]);
     expect(audit[0]?.details).toMatchObject({ via: 'API', from: '611022104201', to: WUYI, workers: 2 });
 
-    // Again: nothing to do.
+    // Again (by id and village code): nothing to do.
     const again = await call(svc, 'POST', '/api/v1/transfers/households', {
       token: province,
-      json: { householdId: before.id, toRegionId: wuyi },
+      json: { householdId: before.id, toRegionCode: WUYI },
     });
     expect(again.body).toMatchObject({ moved: false });
 
@@ -204,8 +204,7 @@ describe('POST /api/v1/transfers/households and /workers', () => {
 
   it('outreach transfer household|worker through the API, recorded as the CLI', async () => {
     const province = await tokenFor(svc, '61', 'ADMIN');
-    const target = await regionId('611022104206'); // 万湾村, 丹凤县
-    const out = await outreach(['transfer', 'household', '6110221102010002', '--to', String(target)], province);
+    const out = await outreach(['transfer', 'household', '6110221102010002', '--to', '611022104206'], province);
     expect(out).toContain('household 6110221102010002 moved: 竹林关村 (611022110201) → 万湾村 (611022104206), 2 worker(s)');
     expect((await household('6110221102010002')).village.code).toBe('611022104206');
     const audit = await db().prisma.auditLog.findFirstOrThrow({

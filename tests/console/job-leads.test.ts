@@ -52,6 +52,7 @@ describe('console job leads', () => {
     expect(await rows.count()).toBe(2);
     expect(await text(page.locator('#interests'))).toContain(workers[0]!.name);
     expect(await text(page.locator('#interests'))).toContain(village.name);
+    expect(await page.locator(`#interests a[href="/console/workers/${workers[0]!.id}"]`).count()).toBe(1);
     expect(await text(page.locator('h2'))).toContain('2 人');
     expect(await accessibilityProblems(page)).toEqual([]);
     await screenshot(page, 'job-lead');
@@ -62,6 +63,13 @@ describe('console job leads', () => {
     expect(await text(row.locator('td.num').nth(2))).toBe('2');
     expect(await accessibilityProblems(page)).toEqual([]);
     await screenshot(page, 'job-leads');
+
+    // From the lead, a job-lead campaign of this lead only.
+    await page.goto(`/console/job-leads/${id}`);
+    await Promise.all([page.waitForURL('**/campaigns/new?**'), page.click('#push-lead')]);
+    expect(await page.locator('select[name=kind]').inputValue()).toBe('JOB_LEADS');
+    expect(await text(page.locator('#only-leads'))).toContain(`#${id}`);
+    await page.locator('#recipient-count').waitFor();
 
     await page.goto(`/console/job-leads/${id}`);
     page.once('dialog', (d) => void d.accept());

@@ -86,6 +86,7 @@ describe('console reports', () => {
       }
       if (name === 'training-rates') {
         expect(await text(page.locator('#report-table .badge.bad'))).toContain('33.3%');
+        expect(await text(page.locator('main'))).toContain('电工');
       }
     }
     // Grouping and region from the form: 城关镇 by village.
@@ -183,7 +184,7 @@ describe('console reports', () => {
     const res = await page.goto(`/console/reports/village-sheet?region=${VILLAGE}`);
     expect([403, 404]).toContain(res?.status());
     expect(await page.locator('#village-sheet').count()).toBe(0);
-    expect(await text(page.locator('.flash.error'))).toContain(VILLAGE);
+    expect(await text(page.locator('.flash.error'))).toContain(`区划 ${VILLAGE} 不在您的辖区内`);
     const csv = await page.request.get(`/console/reports/employed/download?format=csv&region=${HANYIN}`);
     expect(csv.status()).toBe(403);
     await tab.context.close();

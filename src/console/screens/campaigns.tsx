@@ -76,6 +76,8 @@ const builderForm = z.object({
   text: blank,
   textEn: blank,
   perLeadCap: blank,
+  /** JOB_LEADS: only these leads (a lead's page sends here with its id). */
+  leadIds: list.transform((ids) => ids.map(Number)).pipe(z.array(z.number().int().positive().max(2_147_483_647))),
   scheduleType: z.enum(['now', 'at', 'weekly', 'monthly']).default('now'),
   at: blank,
   dayOfWeek: blank,
@@ -117,6 +119,7 @@ function contentOf(v: BuilderValues): Content {
   if (v.text) content.text = { 'zh-CN': v.text, ...(v.textEn ? { en: v.textEn } : {}) };
   if (v.channel !== 'AUTO') content.channel = v.channel;
   if (v.kind === 'JOB_LEADS' && v.perLeadCap) content.perLeadCap = Number(v.perLeadCap);
+  if (v.kind === 'JOB_LEADS' && v.leadIds.length) content.leadIds = v.leadIds;
   return content;
 }
 
@@ -136,7 +139,10 @@ function scheduleOf(v: BuilderValues): CreateCampaign['schedule'] {
 }
 
 /** A value for the form from a pre-filled audience and kind (the ledger's "message all N matching"). */
-function prefilled(ctx: Ctx, query: { audience?: string; kind?: string }): { values: BuilderValues; problem?: string } {
+function prefilled(
+  ctx: Ctx,
+  query: { audience?: string; kind?: string; lead?: string },
+): { values: BuilderValues; problem?: string } {
   const base = builderForm.parse({ regionCode: ctx.user.region.code });
   let problem: string | undefined;
   let audience: Audience = {};
@@ -164,6 +170,7 @@ function prefilled(ctx: Ctx, query: { audience?: string; kind?: string }): { val
       zeroEmployment: audience.zeroEmployment,
       skills: audience.skills?.join(', '),
       audienceExtra: Object.keys(extra).length ? JSON.stringify(extra) : undefined,
+      leadIds: query.lead && /^\d{1,9}$/.test(query.lead) ? [Number(query.lead)] : [],
     },
   };
 }
@@ -452,6 +459,17 @@ function Builder(props: {
                 {v.textEn ?? ''}
               </textarea>
             </Field>
+            {v.kind === 'JOB_LEADS' && v.leadIds.length ? (
+              <p id="only-leads">
+                {t('campaigns.onlyLeads')}{' '}
+                {v.leadIds.map((id) => (
+                  <>
+                    <input type="hidden" name="leadIds" value={String(id)} />
+                    <a href={`/console/job-leads/${id}`}>#{id}</a>{' '}
+                  </>
+                ))}
+              </p>
+            ) : null}
             {v.kind === 'JOB_LEADS' ? (
               <Field label={t('campaigns.perLeadCap')}>
                 <input type="number" name="perLeadCap" min={1} value={v.perLeadCap ?? ''} />
@@ -749,8 +767,8 @@ export async function campaignRoutes(app: FastifyInstance): Promise<void> {
   app.get('/campaigns/new', async (req, reply) => {
     const ctx = ctxOf(req);
     if (ctx.user.role === 'VIEWER') throw new DomainError(403, 'forbidden', ctx.t('campaigns.viewerCannot'));
-    const q = req.query as { audience?: string; kind?: string };
-    const { values, problem } = prefilled(ctx, { audience: q.audience, kind: q.kind });
+    const q = req.query as { audience?: string; kind?: string; lead?: string };
+    const { values, problem } = prefilled(ctx, { audience: q.audience, kind: q.kind, lead: q.lead });
     return builderPage(req, reply, values, problem ? `${ctx.t('campaigns.badAudience')} ${problem}` : undefined);
   });
 

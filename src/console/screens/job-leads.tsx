@@ -354,6 +354,9 @@ export async function jobLeadRoutes(app: FastifyInstance): Promise<void> {
           </dl>
           {ctx.user.role !== 'VIEWER' && lead.status === 'OPEN' ? (
             <div class="actions">
+              <a class="button secondary" id="push-lead" href={`/console/campaigns/new?kind=JOB_LEADS&lead=${id}`}>
+                {t('jobLeads.push')}
+              </a>
               <ActionButton
                 ctx={ctx}
                 action={`/console/job-leads/${id}/expire`}
@@ -370,7 +373,7 @@ export async function jobLeadRoutes(app: FastifyInstance): Promise<void> {
           rows={interests}
           empty={t('jobLeads.noInterest')}
           columns={[
-            { label: t('common.name'), cell: (i) => i.name },
+            { label: t('common.name'), cell: (i) => <a href={`/console/workers/${i.workerId}`}>{i.name}</a> },
             { label: t('jobLeads.village'), cell: (i) => `${i.townshipName} ${i.villageName}` },
             { label: t('common.phone'), cell: (i) => i.phone?.replace(/^\+86/, '') ?? '—' },
             { label: t('jobLeads.via'), cell: (i) => t(`channel.${i.channel}`) },

@@ -10,6 +10,7 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { requestConfirmation } from '../../conversations/request-confirmation.js';
 import { notFound } from '../../errors.js';
+import type { Prisma } from '../../generated/prisma/client.js';
 import { EmploymentStatus, FamilyRelation, LaborCapacity } from '../../generated/prisma/enums.js';
 import { listConfirmations } from '../../ledger/confirmations.js';
 import { recordServiceContact, STAFF_SERVICE_KINDS } from '../../ledger/service-contacts.js';
@@ -17,7 +18,7 @@ import { getWorkerFile, maskPhone } from '../../ledger/worker-directory.js';
 import { workerMessages } from '../../ledger/worker-messages.js';
 import { addFamilyContact, recordStaffEvent, removeFamilyContact, updateWorker } from '../../ledger/worker-record.js';
 import { enqueueSends } from '../../queues/queues.js';
-import { scopeFilter } from '../../staff/scope.js';
+import { type Staff, scopeFilter } from '../../staff/scope.js';
 import { RowIdParam } from '../../validation.js';
 import { type Ctx, ctxOf, redirectWith } from '../context.js';
 import { parseForm } from '../forms.js';
@@ -26,6 +27,7 @@ import { Badge, chinaDate, chinaTime, Field, Pager, PostForm, Select, Table, wit
 
 const PAGE = 50;
 const EXPORT_MAX = 50_000;
+const COUNT_CAP = 10_000;
 const Id = z.object({ id: RowIdParam });
 const text = (max: number) => z.string().trim().max(max);
 const optText = (max: number) =>
@@ -39,6 +41,31 @@ const optText = (max: number) =>
 export async function ledgerRoutes(app: FastifyInstance): Promise<void> {
   const deps = app.deps;
   const { prisma, pool } = deps.db;
+
+  /**
+   * How many workers match: exact from the region's figures when the filter names only a region
+   * (a province's million are not counted per page view), else counted up to COUNT_CAP; past
+   * that the page says "10,000+" and the campaign builder counts the audience exactly.
+   */
+  const countWorkers = async (staff: Staff, f: LedgerFilter, where: Prisma.WorkerWhereInput) => {
+    const regionOnly =
+      !f.q &&
+      !f.category &&
+      !f.status &&
+      f.stale === undefined &&
+      f.zero === undefined &&
+      f.returnee === undefined &&
+      f.away === undefined;
+    if (regionOnly) {
+      const regionId = f.region
+        ? (await prisma.region.findUnique({ where: { code: f.region }, select: { id: true } }))?.id
+        : staff.regionId;
+      const figures = regionId ? await prisma.regionFigures.findUnique({ where: { regionId }, select: { workers: true } }) : null;
+      if (figures) return { n: figures.workers, capped: false };
+    }
+    const n = await prisma.worker.count({ where, take: COUNT_CAP + 1 });
+    return { n: Math.min(n, COUNT_CAP), capped: n > COUNT_CAP };
+  };
 
   const workerFile = async (ctx: Ctx, id: number) => {
     const f = await getWorkerFile(pool, id, scopeFilter(ctx.user.staff));
@@ -68,7 +95,7 @@ export async function ledgerRoutes(app: FastifyInstance): Promise<void> {
           household: { select: { code: true, category: true, zeroEmployment: true, village: { select: { name: true } } } },
         },
       }),
-      prisma.worker.count({ where }),
+      countWorkers(ctx.user.staff, f, where),
     ]);
     const more = rows.length > PAGE;
     if (more) rows.length = PAGE;
@@ -80,11 +107,11 @@ export async function ledgerRoutes(app: FastifyInstance): Promise<void> {
         <LedgerTabs ctx={ctx} current="workers" />
         <LedgerFilters ctx={ctx} f={f} action="/console/ledger" />
         <p class="actions" id="bulk">
-          <strong>{t('common.matching', { count: total })}</strong>
+          <strong>{t(total.capped ? 'common.matchingMore' : 'common.matching', { count: total.n })}</strong>
           {audience && ctx.user.role !== 'VIEWER' ? (
             <>
               <a class="button" href={`/console/campaigns/new?audience=${encodeURIComponent(JSON.stringify(audience))}`}>
-                {t('ledger.messageAll', { count: total })}
+                {t(total.capped ? 'ledger.messageAllMore' : 'ledger.messageAll', { count: total.n })}
               </a>
               <a
                 class="button secondary"
@@ -229,7 +256,7 @@ export async function ledgerRoutes(app: FastifyInstance): Promise<void> {
           workers: { select: { id: true, name: true }, orderBy: { id: 'asc' }, take: 8 },
         },
       }),
-      prisma.household.count({ where }),
+      prisma.household.count({ where, take: COUNT_CAP + 1 }).then((n) => ({ n: Math.min(n, COUNT_CAP), capped: n > COUNT_CAP })),
     ]);
     const more = rows.length > PAGE;
     if (more) rows.length = PAGE;
@@ -240,7 +267,7 @@ export async function ledgerRoutes(app: FastifyInstance): Promise<void> {
         <LedgerTabs ctx={ctx} current="households" />
         <LedgerFilters ctx={ctx} f={f} action="/console/ledger/households" households />
         <p class="actions">
-          <strong>{t('common.matching', { count: total })}</strong>
+          <strong>{t(total.capped ? 'common.matchingMore' : 'common.matching', { count: total.n })}</strong>
         </p>
         <Table
           rows={rows}

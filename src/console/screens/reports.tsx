@@ -8,7 +8,7 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { Sql } from '../../db/sql.js';
-import { invalid, notFound } from '../../errors.js';
+import { forbidden, invalid, notFound } from '../../errors.js';
 import { shanghaiMonth } from '../../ledger/china-time.js';
 import { trainingRates } from '../../programs/training.js';
 import { reportDownload } from '../../reports/download.js';
@@ -17,7 +17,14 @@ import { FIVE_CLEARS_COLUMNS, type FiveClearsReport } from '../../reports/five-c
 import { findReport, listReports, type ReportDef, type ReportParams } from '../../reports/index.js';
 import { type WorkerRow, workerListRows } from '../../reports/lists.js';
 import type { QuotaRow } from '../../reports/quota.js';
-import { GROUP_BYS, type GroupBy, type ResolvedScope, resolveScope, resolveScopeWithin } from '../../reports/scope.js';
+import {
+  GROUP_BYS,
+  type GroupBy,
+  type ResolvedScope,
+  resolveScope,
+  resolveScopeWithin,
+  ScopeError,
+} from '../../reports/scope.js';
 import { zeroEmploymentMonthly } from '../../reports/zero-employment.js';
 import { LEVELS, levelIndex, REGION_CODE_PATTERN, type RegionRef } from '../../staff/scope.js';
 import { barChart, lineChart } from '../charts.js';
@@ -57,7 +64,15 @@ export async function reportRoutes(app: FastifyInstance): Promise<void> {
   /** The report's region: `code` (default: the header's region) inside the user's own scope. */
   async function scopeOf(ctx: Ctx, code: string | undefined): Promise<ResolvedScope> {
     const own = await resolveScope(pool, { regionId: ctx.user.home.id, level: ctx.user.home.level });
-    return resolveScopeWithin(pool, code ?? ctx.user.region.code, own);
+    const wanted = code ?? ctx.user.region.code;
+    try {
+      return await resolveScopeWithin(pool, wanted, own);
+    } catch (err) {
+      // The same refusals as the API, in the user's language.
+      if (err instanceof ScopeError && err.kind === 'OUTSIDE') throw forbidden(ctx.t('reports.outside', { code: wanted }));
+      if (err instanceof ScopeError && err.kind === 'NOT_FOUND') throw notFound(ctx.t('reports.noRegion', { code: wanted }));
+      throw err;
+    }
   }
 
   /** Regions offered in the form: the user's scope, the header's region, its children and the current one. */
@@ -154,6 +169,7 @@ export async function reportRoutes(app: FastifyInstance): Promise<void> {
             series: [
               { name: t('reports.training.rate'), values: rates.institutions.map((i) => Math.round((i.rate ?? 0) * 1000) / 10) },
             ],
+            max: 100,
           })
         : null;
     return reply.page(
@@ -188,7 +204,7 @@ export async function reportRoutes(app: FastifyInstance): Promise<void> {
           empty={t('reports.training.none')}
           columns={[
             { label: t('reports.training.course'), cell: (r) => r.title },
-            { label: t('reports.training.trade'), cell: (r) => r.trade },
+            { label: t('reports.training.trade'), cell: (r) => t(`flows:training.trades.${r.trade}`, { defaultValue: r.trade }) },
             { label: t('reports.training.endDate'), cell: (r) => r.endDate },
             { label: t('reports.training.trainees'), cell: (r) => r.trainees, num: true },
             { label: t('reports.training.employed'), cell: (r) => r.employed, num: true },
@@ -437,7 +453,7 @@ export async function reportRoutes(app: FastifyInstance): Promise<void> {
     const res = await def.page(pool, scope, params, undefined, page * PAGE);
     const rows = res.items.slice((page - 1) * PAGE) as object[];
     return (
-      <div class="report">
+      <div class="report list">
         <SheetTable ctx={ctx} id="report-table" columns={def.columns} rows={rows} />
         <Pager ctx={ctx} page={page} hasMore={res.next !== null && page < MAX_LIST_PAGE} />
       </div>

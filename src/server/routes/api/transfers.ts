@@ -7,7 +7,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { transferHousehold, transferWorker } from '../../../ledger/transfers.js';
 import { requireRole, viaOf } from '../../auth.js';
-import { errorResponses, RowId } from './schemas.js';
+import { errorResponses, RegionCode, RowId } from './schemas.js';
 
 const Place = z.object({ id: z.number(), code: z.string(), name: z.string() });
 const HouseholdRef = z.object({ id: z.number(), code: z.string() });
@@ -29,12 +29,17 @@ export const transferRoutes: FastifyPluginAsyncZod = async (app) => {
           .object({
             householdId: RowId.optional(),
             householdCode: z.string().trim().min(1).max(40).optional().describe('户编号, instead of householdId'),
-            toRegionId: RowId.describe('the destination village'),
+            toRegionId: RowId.optional().describe('the destination village'),
+            toRegionCode: RegionCode.optional().describe('the destination village by its 12-digit code, instead of toRegionId'),
           })
           .strict()
           .refine((b) => (b.householdId === undefined) !== (b.householdCode === undefined), {
             message: 'give householdId or householdCode, not both',
             path: ['householdId'],
+          })
+          .refine((b) => (b.toRegionId === undefined) !== (b.toRegionCode === undefined), {
+            message: 'give toRegionId or toRegionCode, not both',
+            path: ['toRegionId'],
           }),
         response: {
           200: z.object({
@@ -50,8 +55,9 @@ export const transferRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (req) => {
-      const { householdId, householdCode, toRegionId } = req.body;
-      return transferHousehold(pool, req.staff, { householdId, householdCode }, toRegionId, viaOf(req));
+      const { householdId, householdCode, toRegionId, toRegionCode } = req.body;
+      const to = toRegionId !== undefined ? { id: toRegionId } : { code: toRegionCode };
+      return transferHousehold(pool, req.staff, { householdId, householdCode }, to, viaOf(req));
     },
   );
 
