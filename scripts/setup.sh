@@ -23,6 +23,10 @@ command -v redis-server >/dev/null || { echo "installing redis-server"; apt_inst
 
 if [ $want_test = 1 ]; then
   command -v pg_ctlcluster >/dev/null || { echo "installing postgresql"; apt_install postgresql; }
+  # The console's browser tests drive Debian's chromium (playwright-core downloads no browser) and
+  # need a CJK font to render Chinese pages and screenshots.
+  command -v chromium >/dev/null || { echo "installing chromium"; apt_install chromium; }
+  dpkg -s fonts-wqy-microhei >/dev/null 2>&1 || { echo "installing fonts-wqy-microhei"; apt_install fonts-wqy-microhei; }
   if ! redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1; then
     echo "starting redis-server on 127.0.0.1:6379"
     mkdir -p /var/lib/redis /var/log/redis 2>/dev/null || true
