@@ -127,6 +127,16 @@ describe('POST /api/v1/transfers/households and /workers', () => {
     const province = await tokenFor(svc, '61', 'ADMIN');
     const wuyi = await regionId(WUYI);
     const before = await household(TIAN_HOUSEHOLD);
+    // What follows the household: its open tasks filed at its village and its open zero-employment spell.
+    const { villageId, townshipId, countyId, provinceId } = before;
+    const task = (status: 'OPEN' | 'DONE') =>
+      db().prisma.staffTask.create({
+        data: { kind: 'human_help', regionId: villageId, householdId: before.id, title: '回电', status },
+      });
+    const [open, done] = [await task('OPEN'), await task('DONE')];
+    const spell = await db().prisma.zeroEmploymentSpell.create({
+      data: { householdId: before.id, villageId, townshipId, countyId, provinceId, enteredAt: new Date() },
+    });
     const r = await call(svc, 'POST', '/api/v1/transfers/households', {
       token: province,
       json: { householdCode: TIAN_HOUSEHOLD, toRegionId: wuyi },
@@ -145,6 +155,12 @@ describe('POST /api/v1/transfers/households and /workers', () => {
     for (const w of after.workers) {
       expect([w.villageId, w.countyId, w.cityId]).toEqual([wuyi, after.countyId, after.cityId]);
     }
+    const taskRegion = async (id: number) => (await db().prisma.staffTask.findUniqueOrThrow({ where: { id } })).regionId;
+    expect([await taskRegion(open.id), await taskRegion(done.id)]).toEqual([wuyi, villageId]);
+    expect(await db().prisma.zeroEmploymentSpell.findUniqueOrThrow({ where: { id: spell.id } })).toMatchObject({
+      villageId: wuyi,
+      countyId: after.countyId,
+    });
     const audit = await db().prisma.auditLog.findMany({
       where: { entity: 'Household', entityId: String(before.id) },
       include: { region: true },
