@@ -114,6 +114,10 @@ describe('console campaigns', () => {
     expect(await tab.page.locator('input[name=statuses][value=UNEMPLOYED]').isChecked()).toBe(true);
     expect(await tab.page.locator('select[name=kind]').inputValue()).toBe('ZERO_EMPLOYMENT');
     expect(await tab.page.locator('input[name=audienceExtra]').inputValue()).toBe('{"languages":["zh-CN"]}');
+    // Without script the count comes with the whole builder, as filled in.
+    await Promise.all([tab.page.waitForURL('**/campaigns/preview'), tab.page.click('button:has-text("重新计算人数")')]);
+    expect(await count(tab.page)).toBeGreaterThanOrEqual(0);
+    expect(await tab.page.locator('input[name=statuses][value=UNEMPLOYED]').isChecked()).toBe(true);
     // Saved without the text this kind needs: the builder again, as filled in, saying what is missing.
     await tab.page.fill('input[name=name]', '零就业户帮扶');
     await tab.page.click('button:has-text("保存草稿")');

@@ -54,11 +54,11 @@ describe('console imports', () => {
     await screenshot(page, 'import-errors');
 
     // The error file: CSV with a BOM, the same line and column.
-    const href = await page.locator('a[href$="/errors.csv"]').getAttribute('href');
-    const res = await page.request.get(href!);
-    expect(res.status()).toBe(200);
-    expect(res.headers()['content-disposition']).toContain('.csv');
-    const body = await res.body();
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('a[href$="/errors.csv"]')]);
+    expect(download.suggestedFilename()).toMatch(/^import-errors_[0-9a-f]{8}\.csv$/);
+    const chunks: Buffer[] = [];
+    for await (const ch of await download.createReadStream()) chunks.push(ch as Buffer);
+    const body = Buffer.concat(chunks);
     expect(body.subarray(0, 3).toString('hex')).toBe('efbbbf');
     const csv = body.subarray(3).toString('utf8').split('\r\n');
     expect(csv[0]).toBe('行号,列,问题');

@@ -3,6 +3,7 @@
  * CSV download byte for byte the staff API's, the village ledger sheet and its print layout, and
  * a county that cannot read another county's sheet.
  */
+import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { recordServiceContact } from '../../src/ledger/service-contacts.js';
 import { listReports } from '../../src/reports/index.js';
@@ -77,6 +78,8 @@ describe('console reports', () => {
         expect(await text(page.locator('#report-table'))).toContain('城关镇');
         expect(await text(page.locator('#report-table'))).toContain('汉阴县(合计)');
         expect(await page.locator('.chart svg').first().textContent()).toContain('苏陕协作');
+        // Lean: the page with its two charts, compressed, well within the 150 KB budget.
+        expect(gzipSync(await page.content()).length).toBeLessThan(40_000);
         await screenshot(page, 'report-five-clears');
       }
       if (name === 'quota') {

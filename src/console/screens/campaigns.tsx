@@ -519,7 +519,7 @@ function Builder(props: {
             </div>
             <PhonePreview t={t} kind={v.kind} channel={v.channel} text={props.text} />
             <div class="actions">
-              <button type="submit" formaction="/console/campaigns/preview" class="secondary">
+              <button type="submit" formaction="/console/campaigns/preview" formNoValidate class="secondary">
                 {t('campaigns.recount')}
               </button>
               <button type="submit" class="primary">

@@ -300,7 +300,8 @@ export async function reportRoutes(app: FastifyInstance): Promise<void> {
     const first = result.sheets[0]!;
     const rows = Array.isArray(first.rows) ? (first.rows as object[]) : [];
     const data = result.data as { groups?: Array<Record<string, unknown>>; total?: Record<string, unknown> };
-    const groups = data.groups ?? [];
+    // Charts show the groups of this page (a province by village has thousands).
+    const groups = (data.groups ?? []).slice((q.page - 1) * PAGE, q.page * PAGE);
     const names = groups.map((g) => String(g.name));
     const num = (key: string) => groups.map((g) => Number(g[key] ?? 0));
     const col = (key: string) => first.columns.find((c) => c.key === key)!;
@@ -340,8 +341,11 @@ export async function reportRoutes(app: FastifyInstance): Promise<void> {
         {
           title: t('reports.fiveClears.byRegion'),
           svg: barChart({
-            categories: r.groups.map((g) => g.name),
-            series: where.map((k) => ({ name: label(k), values: r.groups.map((g) => g.byRegion[k]) })),
+            categories: names,
+            series: where.map((k) => ({
+              name: label(k),
+              values: (groups as unknown as FiveClearsReport['groups']).map((g) => g.byRegion[k]),
+            })),
             stacked: true,
           }),
         },
