@@ -187,3 +187,25 @@ export function chinaDate(d: Date | null | undefined): string {
 export function percent(n: number, of: number): string {
   return of > 0 ? `${((100 * n) / of).toFixed(1)}%` : '—';
 }
+
+/** A list's one-select filter form (a status, most often): plain GET, with a reset link when set. */
+export function SelectFilter(props: {
+  ctx: Ctx;
+  action: string;
+  label: string;
+  name: string;
+  value: string | undefined;
+  blank: string;
+  options: Array<[string, string]>;
+}) {
+  const { t } = props.ctx;
+  return (
+    <form method="get" action={props.action} class="filters">
+      <Field label={props.label}>
+        <Select name={props.name} value={props.value ?? ''} blank={props.blank} options={props.options} />
+      </Field>
+      <button type="submit">{t('common.filter')}</button>
+      {props.value ? <a href={props.action}>{t('common.reset')}</a> : null}
+    </form>
+  );
+}

@@ -34,7 +34,7 @@ import { findRegion } from '../../staff/scope.js';
 import { pieChart } from '../charts.js';
 import { type Ctx, ctxOf, redirectWith } from '../context.js';
 import { parseForm } from '../forms.js';
-import { Badge, chinaTime, Field, Figure, Pager, PostForm, Select, Table } from '../ui.js';
+import { Badge, chinaTime, Field, Figure, Pager, PostForm, Select, SelectFilter, Table } from '../ui.js';
 
 const PAGE = 50;
 const KINDS = Object.values(CampaignKind);
@@ -733,18 +733,15 @@ export async function campaignRoutes(app: FastifyInstance): Promise<void> {
             </a>
           ) : null}
         </div>
-        <form method="get" action="/console/campaigns" class="filters">
-          <Field label={t('common.status')}>
-            <Select
-              name="status"
-              value={status ?? ''}
-              blank={t('common.all')}
-              options={STATUSES.map((s) => [s, t(`campaigns.status.${s}`)])}
-            />
-          </Field>
-          <button type="submit">{t('common.filter')}</button>
-          {status ? <a href="/console/campaigns">{t('common.reset')}</a> : null}
-        </form>
+        <SelectFilter
+          ctx={ctx}
+          action="/console/campaigns"
+          label={t('common.status')}
+          name="status"
+          value={status}
+          blank={t('common.all')}
+          options={STATUSES.map((s) => [s, t(`campaigns.status.${s}`)])}
+        />
         <Table
           id="campaigns"
           rows={rows}

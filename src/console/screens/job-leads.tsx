@@ -18,7 +18,7 @@ import {
 import { findRegion } from '../../staff/scope.js';
 import { type Ctx, ctxOf, redirectWith } from '../context.js';
 import { parseForm } from '../forms.js';
-import { ActionButton, Badge, chinaDate, chinaTime, Field, Pager, PostForm, Select, Table } from '../ui.js';
+import { ActionButton, Badge, chinaDate, chinaTime, Field, Pager, PostForm, Select, SelectFilter, Table } from '../ui.js';
 import { localizeRefusals } from './campaigns.js';
 
 const PAGE = 50;
@@ -209,18 +209,15 @@ export async function jobLeadRoutes(app: FastifyInstance): Promise<void> {
             </a>
           </div>
         ) : null}
-        <form method="get" action="/console/job-leads" class="filters">
-          <Field label={t('common.status')}>
-            <Select
-              name="status"
-              value={status ?? ''}
-              blank={t('common.all')}
-              options={STATUSES.map((s) => [s, t(`jobLeads.status.${s}`)])}
-            />
-          </Field>
-          <button type="submit">{t('common.filter')}</button>
-          {status ? <a href="/console/job-leads">{t('common.reset')}</a> : null}
-        </form>
+        <SelectFilter
+          ctx={ctx}
+          action="/console/job-leads"
+          label={t('common.status')}
+          name="status"
+          value={status}
+          blank={t('common.all')}
+          options={STATUSES.map((s) => [s, t(`jobLeads.status.${s}`)])}
+        />
         <Table
           id="job-leads"
           rows={rows}

@@ -15,7 +15,7 @@ import { assignTask, closeTask, getTask, listTasks } from '../../ledger/staff-ta
 import { BigRowId, RowIdParam } from '../../validation.js';
 import { ctxOf, redirectWith } from '../context.js';
 import { parseForm } from '../forms.js';
-import { ActionButton, Badge, chinaTime, Field, Pager, PostForm, Select, Table } from '../ui.js';
+import { ActionButton, Badge, chinaTime, Field, Pager, PostForm, Select, SelectFilter, Table } from '../ui.js';
 
 const PAGE = 50;
 const Id = z.object({ id: RowIdParam });
@@ -240,17 +240,15 @@ export async function workRoutes(app: FastifyInstance): Promise<void> {
     return reply.page(
       t('nav.confirmations'),
       <>
-        <form method="get" action="/console/confirmations" class="filters">
-          <Field label={t('common.status')}>
-            <Select
-              name="status"
-              value={q.status ?? ''}
-              blank={t('confirmation.toReview')}
-              options={Object.values(ConfirmationStatus).map((s) => [s, t(`confirmation.status.${s}`)])}
-            />
-          </Field>
-          <button type="submit">{t('common.filter')}</button>
-        </form>
+        <SelectFilter
+          ctx={ctx}
+          action="/console/confirmations"
+          label={t('common.status')}
+          name="status"
+          value={q.status || undefined}
+          blank={t('confirmation.toReview')}
+          options={Object.values(ConfirmationStatus).map((s) => [s, t(`confirmation.status.${s}`)])}
+        />
         <Table
           id="confirmations"
           rows={rows}
