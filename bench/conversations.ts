@@ -81,9 +81,12 @@ async function seed(url: string): Promise<void> {
     [village, township, county, city, province, households],
   );
   await c.query(
-    `INSERT INTO "Worker" ("householdId", "villageId", "townshipId", "countyId", "cityId", "provinceId", name, "idHash", "idLast4", phone, "updatedAt")
+    // Without labour capacity: a household of people who all report coming home would otherwise become
+    // zero-employment mid-run, and its follow-up plan (job leads by SMS, calls) would share the service.
+    `INSERT INTO "Worker" ("householdId", "villageId", "townshipId", "countyId", "cityId", "provinceId", name, "idHash", "idLast4", phone,
+                           "laborCapacity", "updatedAt")
      SELECT h.id, $1, $2, $3, $4, $5, '工人' || g, 'bench-' || g, '0000',
-            '+86139' || lpad((10000000 + g)::text, 8, '0'), now()
+            '+86139' || lpad((10000000 + g)::text, 8, '0'), 'NONE', now()
        FROM generate_series(0, $6 - 1) g JOIN "Household" h ON h.code = 'B-' || (g / 2 + 1)`,
     [village, township, county, city, province, WORKERS + WARMUP],
   );
