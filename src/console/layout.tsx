@@ -142,7 +142,7 @@ function RegionPickerForm(props: { ctx: Ctx; picker: RegionPicker }) {
             {ctx.t('header.region')}
           </label>
           <select id="region-down" name="regionId">
-            <option value="">…</option>
+            <option value="">{ctx.t('header.below')}</option>
             {picker.children.map((r) => (
               <option value={String(r.id)}>{r.name}</option>
             ))}
