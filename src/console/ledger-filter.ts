@@ -57,7 +57,10 @@ export async function workerWhere(
   if (f.category) household.category = f.category as HouseholdCategory;
   if (f.zero !== undefined) household.zeroEmployment = f.zero;
   const and: Prisma.WorkerWhereInput[] = [{ [subtree.column]: subtree.value }];
-  if (f.q) and.push({ OR: [{ name: { contains: f.q } }, { idLast4: f.q }, { household: { code: f.q } }] });
+  // Digits (or an X) are the ID number's last 4 or a household code; anything else is part of a name.
+  // Keeping the two apart spares a name search a join to Household for every row of a county.
+  if (f.q && /^[\dXx]+$/.test(f.q)) and.push(f.q.length <= 4 ? { idLast4: f.q.toUpperCase() } : { household: { code: f.q } });
+  else if (f.q) and.push({ name: { contains: f.q } });
   if (f.status === 'EMPLOYED') and.push({ currentStatus: { in: [...EMPLOYED_STATUSES] } });
   else if (f.status) and.push({ currentStatus: f.status as EmploymentStatus });
   if (f.stale === true) and.push({ OR: [{ statusConfirmedAt: null }, { statusConfirmedAt: { lt: staleBefore } }] });
