@@ -2,8 +2,9 @@
  * Reading console forms and query strings with zod: a value that does not fit is a 400 naming
  * the field, shown on the error page; nothing is written.
  */
-import type { z } from 'zod';
+import { z } from 'zod';
 import { invalid } from '../errors.js';
+import { RowIdParam } from '../validation.js';
 
 export function parseForm<S extends z.ZodType>(schema: S, value: unknown): z.output<S> {
   const r = schema.safeParse(value ?? {});
@@ -18,3 +19,15 @@ export function parseForm<S extends z.ZodType>(schema: S, value: unknown): z.out
 export function optionalBool(v: string | undefined): boolean | undefined {
   return v === 'true' || v === 'on' ? true : v === 'false' ? false : undefined;
 }
+
+/** A route's `:id`. */
+export const IdParams = z.object({ id: RowIdParam });
+
+/** An optional text field: trimmed, at most `max` characters; empty is null. */
+export const optionalText = (max: number) =>
+  z
+    .string()
+    .trim()
+    .max(max)
+    .optional()
+    .transform((v) => v || null);

@@ -208,7 +208,7 @@ export async function consolePlugin(app: FastifyInstance): Promise<void> {
         )}`,
       );
   });
-  app.setNotFoundHandler(async (req, reply) => {
+  app.setNotFoundHandler(async (req) => {
     const t = req.consoleCtx?.t ?? translator(texts.forLanguage('zh-CN'));
     throw new DomainError(404, 'not_found', t('common.notFound'));
   });

@@ -17,7 +17,7 @@ import {
 } from '../../ledger/job-leads.js';
 import { findRegion } from '../../staff/scope.js';
 import { type Ctx, ctxOf, redirectWith } from '../context.js';
-import { parseForm } from '../forms.js';
+import { optionalText, parseForm } from '../forms.js';
 import { ActionButton, Badge, chinaDate, chinaTime, Field, Pager, PostForm, Select, SelectFilter, Table } from '../ui.js';
 import { localizeRefusals } from './campaigns.js';
 
@@ -25,13 +25,6 @@ const PAGE = 50;
 const STATUSES = Object.values(JobLeadStatus);
 
 const text = (max: number) => z.string().trim().min(1).max(max);
-const optionalText = (max: number) =>
-  z
-    .string()
-    .trim()
-    .max(max)
-    .optional()
-    .transform((v) => (v ? v : null));
 const optionalInt = (max: number) =>
   z
     .string()

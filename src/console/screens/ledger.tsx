@@ -21,22 +21,14 @@ import { enqueueSends } from '../../queues/queues.js';
 import { type Staff, scopeFilter } from '../../staff/scope.js';
 import { RowIdParam } from '../../validation.js';
 import { type Ctx, ctxOf, redirectWith } from '../context.js';
-import { parseForm } from '../forms.js';
+import { IdParams, optionalText, parseForm } from '../forms.js';
 import { audienceOf, type LedgerFilter, readLedgerFilter, workerWhere } from '../ledger-filter.js';
 import { Badge, chinaDate, chinaTime, Field, Pager, PostForm, Select, Table, withQuery } from '../ui.js';
 
 const PAGE = 50;
 const EXPORT_MAX = 50_000;
 const COUNT_CAP = 10_000;
-const Id = z.object({ id: RowIdParam });
 const text = (max: number) => z.string().trim().max(max);
-const optText = (max: number) =>
-  z
-    .string()
-    .trim()
-    .max(max)
-    .optional()
-    .transform((v) => v || null);
 
 export async function ledgerRoutes(app: FastifyInstance): Promise<void> {
   const deps = app.deps;
@@ -314,7 +306,7 @@ export async function ledgerRoutes(app: FastifyInstance): Promise<void> {
   app.get('/workers/:id', async (req, reply) => {
     const ctx = ctxOf(req);
     const { t, user } = ctx;
-    const { id } = parseForm(Id, req.params);
+    const { id } = parseForm(IdParams, req.params);
     const w = await workerFile(ctx, id);
     const [messages, confirmations] = await Promise.all([
       workerMessages(prisma, user.staff, id, { limit: 30 }).then((m) => m.items),
@@ -628,7 +620,7 @@ export async function ledgerRoutes(app: FastifyInstance): Promise<void> {
 
   app.post('/workers/:id', async (req, reply) => {
     const ctx = ctxOf(req);
-    const { id } = parseForm(Id, req.params);
+    const { id } = parseForm(IdParams, req.params);
     const f = parseForm(Patch, req.body);
     const before = await workerFile(ctx, id);
     const patch = {
@@ -660,14 +652,14 @@ export async function ledgerRoutes(app: FastifyInstance): Promise<void> {
   const EventForm = z.object({
     status: z.enum(EmploymentStatus),
     effectiveDate: z.iso.date(),
-    employer: optText(100),
-    place: optText(100),
-    reason: optText(300),
+    employer: optionalText(100),
+    place: optionalText(100),
+    reason: optionalText(300),
   });
 
   app.post('/workers/:id/events', async (req, reply) => {
     const ctx = ctxOf(req);
-    const { id } = parseForm(Id, req.params);
+    const { id } = parseForm(IdParams, req.params);
     const f = parseForm(EventForm, req.body);
     await recordStaffEvent(prisma, ctx.user.staff, id, f, 'CONSOLE');
     return redirectWith(reply, `/console/workers/${id}`, { kind: 'ok', text: ctx.t('ledger.eventSaved') });
@@ -676,12 +668,12 @@ export async function ledgerRoutes(app: FastifyInstance): Promise<void> {
   const ServiceForm = z.object({
     kind: z.enum(STAFF_SERVICE_KINDS),
     date: z.iso.date().optional().or(z.literal('')),
-    note: optText(1000),
+    note: optionalText(1000),
   });
 
   app.post('/workers/:id/services', async (req, reply) => {
     const ctx = ctxOf(req);
-    const { id } = parseForm(Id, req.params);
+    const { id } = parseForm(IdParams, req.params);
     const f = parseForm(ServiceForm, req.body);
     const today = chinaDate(new Date());
     // A date alone means that day in China; today means now.
@@ -701,7 +693,7 @@ export async function ledgerRoutes(app: FastifyInstance): Promise<void> {
 
   app.post('/workers/:id/family', async (req, reply) => {
     const ctx = ctxOf(req);
-    const { id } = parseForm(Id, req.params);
+    const { id } = parseForm(IdParams, req.params);
     const f = parseForm(FamilyForm, req.body);
     await addFamilyContact(prisma, ctx.user.staff, id, { ...f, verified: f.verified === 'true' }, 'CONSOLE');
     return redirectWith(reply, `/console/workers/${id}`, { kind: 'ok', text: ctx.t('ledger.familySaved') });
@@ -723,7 +715,7 @@ export async function ledgerRoutes(app: FastifyInstance): Promise<void> {
 
   app.post('/workers/:id/confirmations', async (req, reply) => {
     const ctx = ctxOf(req);
-    const { id } = parseForm(Id, req.params);
+    const { id } = parseForm(IdParams, req.params);
     const f = parseForm(ConfirmForm, req.body);
     const family = f.confirmer.startsWith('FAMILY:') ? parseForm(RowIdParam, f.confirmer.slice(7)) : undefined;
     const confirmationId = await requestConfirmation(

@@ -18,11 +18,10 @@ import {
 } from '../../staff/users.js';
 import { RowIdParam } from '../../validation.js';
 import { type Ctx, ctxOf, redirectWith } from '../context.js';
-import { parseForm } from '../forms.js';
+import { IdParams, parseForm } from '../forms.js';
 import { createSignInLink, revokeUserSessions } from '../session.js';
 import { ActionButton, Badge, chinaTime, Field, Pager, PostForm, Select, Table } from '../ui.js';
 
-const Id = z.object({ id: RowIdParam });
 const PAGE = 50;
 
 export async function systemRoutes(app: FastifyInstance): Promise<void> {
@@ -104,7 +103,7 @@ export async function systemRoutes(app: FastifyInstance): Promise<void> {
     return redirectWith(reply, `/console/system/users/${u.id}`, { kind: 'ok', text: ctx.t('system.created') });
   });
 
-  app.get('/system/users/:id', async (req, reply) => userPage(req, reply, parseForm(Id, req.params).id));
+  app.get('/system/users/:id', async (req, reply) => userPage(req, reply, parseForm(IdParams, req.params).id));
 
   /**
    * A user's page; `shown` is a new token or sign-in link, shown on this answer only (never put in
@@ -208,7 +207,7 @@ export async function systemRoutes(app: FastifyInstance): Promise<void> {
 
   app.post('/system/users/:id', async (req, reply) => {
     const ctx = ctxOf(req);
-    const { id } = parseForm(Id, req.params);
+    const { id } = parseForm(IdParams, req.params);
     const f = parseForm(Patch, req.body);
     await updateStaffUser(prisma, ctx.user.staff, id, f);
     return redirectWith(reply, `/console/system/users/${id}`, { kind: 'ok', text: ctx.t('common.done') });
@@ -220,7 +219,7 @@ export async function systemRoutes(app: FastifyInstance): Promise<void> {
   ] as const) {
     app.post(`/system/users/:id/${action}`, async (req, reply) => {
       const ctx = ctxOf(req);
-      const { id } = parseForm(Id, req.params);
+      const { id } = parseForm(IdParams, req.params);
       await updateStaffUser(prisma, ctx.user.staff, id, { active });
       // Disabling signs the user out of the console everywhere, as it revokes their tokens.
       if (!active) await revokeUserSessions(prisma, id);
@@ -233,7 +232,7 @@ export async function systemRoutes(app: FastifyInstance): Promise<void> {
 
   app.post('/system/users/:id/link', async (req, reply) => {
     const ctx = ctxOf(req);
-    const { id } = parseForm(Id, req.params);
+    const { id } = parseForm(IdParams, req.params);
     const u = await getStaffUser(prisma, ctx.user.staff, id);
     const token = await createSignInLink(prisma, u.id, 'invite');
     await recordAudit(prisma, {
@@ -249,7 +248,7 @@ export async function systemRoutes(app: FastifyInstance): Promise<void> {
 
   app.post('/system/users/:id/tokens', async (req, reply) => {
     const ctx = ctxOf(req);
-    const { id } = parseForm(Id, req.params);
+    const { id } = parseForm(IdParams, req.params);
     const f = parseForm(
       z.object({ name: z.string().trim().min(1).max(60), expiresDays: z.coerce.number().int().min(1).max(3650).optional() }),
       req.body,

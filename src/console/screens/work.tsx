@@ -14,19 +14,11 @@ import { listInbox, registerInboxSender } from '../../ledger/inbox.js';
 import { assignTask, closeTask, getTask, listTasks } from '../../ledger/staff-tasks.js';
 import { BigRowId, RowIdParam } from '../../validation.js';
 import { ctxOf, redirectWith } from '../context.js';
-import { parseForm } from '../forms.js';
+import { IdParams, optionalText, parseForm } from '../forms.js';
 import { ActionButton, Badge, chinaTime, Field, Pager, PostForm, Select, SelectFilter, Table } from '../ui.js';
 
 const PAGE = 50;
-const Id = z.object({ id: RowIdParam });
 const Page = z.coerce.number().int().min(1).max(10_000).default(1);
-const note = (max: number) =>
-  z
-    .string()
-    .trim()
-    .max(max)
-    .optional()
-    .transform((v) => v || null);
 
 export async function workRoutes(app: FastifyInstance): Promise<void> {
   const deps = app.deps;
@@ -108,7 +100,7 @@ export async function workRoutes(app: FastifyInstance): Promise<void> {
   app.get('/tasks/:id', async (req, reply) => {
     const ctx = ctxOf(req);
     const { t } = ctx;
-    const { id } = parseForm(Id, req.params);
+    const { id } = parseForm(IdParams, req.params);
     const k = await getTask(prisma, ctx.user.staff, id);
     const canWrite = ctx.user.role !== 'VIEWER' && k.status === 'OPEN';
     return reply.page(
@@ -191,15 +183,15 @@ export async function workRoutes(app: FastifyInstance): Promise<void> {
 
   app.post('/tasks/:id/assign', async (req, reply) => {
     const ctx = ctxOf(req);
-    const { id } = parseForm(Id, req.params);
+    const { id } = parseForm(IdParams, req.params);
     const f = parseForm(z.object({ username: z.string().trim().max(40).optional() }), req.body);
     await assignTask(prisma, ctx.user.staff, id, f.username ? { username: f.username } : { id: ctx.user.userId }, 'CONSOLE');
-    return redirectWith(reply, `/console/tasks/${id}`, { kind: 'ok', text: t(ctx, 'tasks.assigned') });
+    return redirectWith(reply, `/console/tasks/${id}`, { kind: 'ok', text: ctx.t('tasks.assigned') });
   });
 
   app.post('/tasks/:id/close', async (req, reply) => {
     const ctx = ctxOf(req);
-    const { id } = parseForm(Id, req.params);
+    const { id } = parseForm(IdParams, req.params);
     const f = parseForm(
       z.object({
         outcome: z.string().trim().min(1).max(1000),
@@ -214,7 +206,7 @@ export async function workRoutes(app: FastifyInstance): Promise<void> {
       status: f.status,
       via: 'CONSOLE',
     });
-    return redirectWith(reply, '/console/tasks', { kind: 'ok', text: t(ctx, 'tasks.closed') });
+    return redirectWith(reply, '/console/tasks', { kind: 'ok', text: ctx.t('tasks.closed') });
   });
 
   // ───────────── Confirmations ─────────────
@@ -283,7 +275,7 @@ export async function workRoutes(app: FastifyInstance): Promise<void> {
   app.get('/confirmations/:id', async (req, reply) => {
     const ctx = ctxOf(req);
     const { t } = ctx;
-    const { id } = parseForm(Id, req.params);
+    const { id } = parseForm(IdParams, req.params);
     const c = await getConfirmation(prisma, ctx.user.staff, id);
     const canReview = ctx.user.role !== 'VIEWER' && !c.reviewedAt && (c.status === 'CONFIRMED' || c.status === 'DISPUTED');
     return reply.page(
@@ -375,10 +367,10 @@ export async function workRoutes(app: FastifyInstance): Promise<void> {
 
   app.post('/confirmations/:id/review', async (req, reply) => {
     const ctx = ctxOf(req);
-    const { id } = parseForm(Id, req.params);
-    const f = parseForm(z.object({ decision: z.enum(['approve', 'reject']), note: note(1000) }), req.body);
+    const { id } = parseForm(IdParams, req.params);
+    const f = parseForm(z.object({ decision: z.enum(['approve', 'reject']), note: optionalText(1000) }), req.body);
     await reviewConfirmation(prisma, ctx.user.staff, { confirmationId: id, decision: f.decision, note: f.note, via: 'CONSOLE' });
-    return redirectWith(reply, '/console/confirmations', { kind: 'ok', text: t(ctx, `confirmation.${f.decision}d`) });
+    return redirectWith(reply, '/console/confirmations', { kind: 'ok', text: ctx.t(`confirmation.${f.decision}d`) });
   });
 
   app.get('/confirmations/:id/recordings/:sid', async (req, reply) => {
@@ -392,7 +384,7 @@ export async function workRoutes(app: FastifyInstance): Promise<void> {
       req.log.warn({ err: { message: err.message } }, 'recording fetch failed');
       return null;
     });
-    if (!media) throw notFound(t(ctx, 'confirmation.noRecording'));
+    if (!media) throw notFound(ctx.t('confirmation.noRecording'));
     reply.header('content-type', media.contentType).header('cache-control', 'private, max-age=3600');
     if (media.length !== null) reply.header('content-length', media.length);
     return reply.send(media.body as never);
@@ -482,13 +474,9 @@ export async function workRoutes(app: FastifyInstance): Promise<void> {
     const r = await registerInboxSender(prisma, ctx.user.staff, id, reg, 'CONSOLE');
     return redirectWith(reply, `/console/workers/${r.workerId}`, {
       kind: 'ok',
-      text: t(ctx, 'inbox.registered', { count: r.messages }),
+      text: ctx.t('inbox.registered', { count: r.messages }),
     });
   });
-}
-
-function t(ctx: { t: (k: string, o?: Record<string, unknown>) => string }, key: string, o?: Record<string, unknown>): string {
-  return ctx.t(key, o);
 }
 
 function StatusBadge(props: { status: string; label: string }) {
