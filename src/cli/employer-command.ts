@@ -8,8 +8,8 @@ import { positiveId, withApiOptions } from './api-client.js';
 interface Employer {
   id: number;
   name: string;
-  creditCode: string;
-  type: string;
+  creditCode: string | null;
+  type: string | null;
   township: { code: string; name: string };
   contactName: string | null;
   phone: string | null;
@@ -43,7 +43,7 @@ function fieldBody(o: FieldOpts): Record<string, string> {
   return body;
 }
 
-const TYPES = 'COMMUNITY_FACTORY | POVERTY_WORKSHOP | STAFF_CUT_BASE | EXPORT_ORIENTED | OTHER';
+const TYPES = 'COMMUNITY_FACTORY | POVERTY_WORKSHOP | EMPLOYMENT_BASE | EXPORT_FIRM | OTHER';
 
 export function registerEmployerCommand(program: Command): void {
   const employer = program

@@ -8,9 +8,20 @@ import { EmployerType } from '../generated/prisma/enums.js';
 import { normaliseMobile } from '../ledger/phone.js';
 import { creditCodeProblem, normalizeCreditCode } from './credit-code.js';
 
-export const EMPLOYER_TYPES = Object.values(EmployerType);
+/**
+ * The kinds a key employer is chosen among (§6: community factories, poverty-alleviation workshops,
+ * employment bases with large staff cuts, export-oriented firms), and OTHER. The ledger's
+ * EmployerType has more kinds (enterprises, cooperatives) for the subsidies' employers.
+ */
+export const EMPLOYER_TYPES = [
+  EmployerType.COMMUNITY_FACTORY,
+  EmployerType.POVERTY_WORKSHOP,
+  EmployerType.EMPLOYMENT_BASE,
+  EmployerType.EXPORT_FIRM,
+  EmployerType.OTHER,
+] as const;
 
-export const EmployerTypeEnum = z.enum(EmployerType);
+export const EmployerTypeEnum = z.enum(EMPLOYER_TYPES);
 
 /** 统一社会信用代码: spaces and small letters forgiven, the check character checked. */
 export const CreditCode = z

@@ -9,12 +9,15 @@ import type { Prisma, PrismaClient } from '../generated/prisma/client.js';
 import type { Channel, EmployerType } from '../generated/prisma/enums.js';
 import { recordAudit } from '../staff/audit.js';
 import { codeInScope, type Staff } from '../staff/scope.js';
+import type { EMPLOYER_TYPES } from './fields.js';
+
+export type KeyEmployerType = (typeof EMPLOYER_TYPES)[number];
 
 export interface EmployerFields {
   name: string;
   /** Normalised and checked (credit-code.ts) by the caller's schema. */
   creditCode: string;
-  type: EmployerType;
+  type: KeyEmployerType;
   /** The township the employer is in (inside the caller's scope). */
   townshipCode: string;
   contactName: string | null;
@@ -25,8 +28,8 @@ export interface EmployerFields {
 export interface EmployerView {
   id: number;
   name: string;
-  creditCode: string;
-  type: EmployerType;
+  creditCode: string | null;
+  type: EmployerType | null;
   township: { id: number; code: string; name: string };
   contactName: string | null;
   phone: string | null;
@@ -87,7 +90,7 @@ export async function employerInScope(prisma: PrismaClient, staff: Staff, id: nu
 export interface EmployerQuery {
   /** A region inside the caller's scope (township or above): employers there. */
   regionCode?: string;
-  type?: EmployerType;
+  type?: KeyEmployerType;
   /** Part of the name or the credit code. */
   search?: string;
   removed?: boolean;

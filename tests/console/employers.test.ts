@@ -50,7 +50,7 @@ describe('console key employers', () => {
     await screenshot(page, 'employers');
 
     await page.goto(`/console/employers/${id}/edit`);
-    await page.selectOption('select[name=type]', 'EXPORT_ORIENTED');
+    await page.selectOption('select[name=type]', 'EXPORT_FIRM');
     await Promise.all([page.waitForURL(`**/employers/${id}`), page.click('button:has-text("保存")')]);
     expect(await text(page.locator('#employer-facts'))).toContain('外贸型企业');
 

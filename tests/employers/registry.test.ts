@@ -40,10 +40,10 @@ describe('key employers', () => {
 
     const changed = await call(svc, 'PATCH', `/api/v1/employers/${e.id}`, {
       token: hanyin,
-      json: { townshipCode: JIANCHI, type: 'EXPORT_ORIENTED', contactName: null },
+      json: { townshipCode: JIANCHI, type: 'EXPORT_FIRM', contactName: null },
     });
     expect(changed.status, JSON.stringify(changed.body)).toBe(200);
-    expect(changed.body).toMatchObject({ type: 'EXPORT_ORIENTED', contactName: null, township: { code: JIANCHI } });
+    expect(changed.body).toMatchObject({ type: 'EXPORT_FIRM', contactName: null, township: { code: JIANCHI } });
 
     const removed = await call(svc, 'DELETE', `/api/v1/employers/${e.id}`, { token: hanyin });
     expect(removed.body.removedAt).not.toBeNull();
@@ -155,5 +155,5 @@ describe('key employers', () => {
       (e: { code: number; stderr: string }) => e,
     );
     expect((refused as { stderr: string }).stderr).toContain('400');
-  });
+  }, 180_000);
 });

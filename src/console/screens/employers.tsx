@@ -58,8 +58,8 @@ const ListQuery = z.object({
   removed: z.enum(['1', '']).optional(),
 });
 
-export function TypeBadge(props: { t: Ctx['t']; type: string }) {
-  return <Badge kind={props.type === 'STAFF_CUT_BASE' ? 'warn' : undefined}>{props.t(`employers.type.${props.type}`)}</Badge>;
+export function TypeBadge(props: { t: Ctx['t']; type: string | null }) {
+  return <Badge>{props.t(`employers.type.${props.type ?? 'OTHER'}`)}</Badge>;
 }
 
 function EmployerForm(props: {
@@ -117,8 +117,8 @@ function EmployerForm(props: {
 function valuesOf(e: EmployerView): EmployerValues {
   return {
     name: e.name,
-    creditCode: e.creditCode,
-    type: e.type,
+    creditCode: e.creditCode ?? '',
+    type: e.type ?? 'OTHER',
     townshipCode: e.township.code,
     contactName: e.contactName ?? '',
     phone: e.phone?.replace(/^\+86/, '') ?? '',

@@ -13,7 +13,7 @@ const Fields = {
   name: EmployerName,
   creditCode: CreditCode.describe('统一社会信用代码: 18 characters, checked with its check character'),
   type: EmployerTypeEnum.describe(
-    'COMMUNITY_FACTORY 社区工厂, POVERTY_WORKSHOP 就业扶贫车间, STAFF_CUT_BASE 减员较大的基地, EXPORT_ORIENTED 外贸型, OTHER',
+    'COMMUNITY_FACTORY 社区工厂, POVERTY_WORKSHOP 就业扶贫车间, EMPLOYMENT_BASE 就业扶贫基地 (减员较大的), EXPORT_FIRM 外贸型企业, OTHER',
   ),
   townshipCode: TownshipCode.describe('the township the employer is in (inside your scope)'),
   contactName: ContactName.nullable().optional(),
@@ -26,8 +26,8 @@ const UpdateBody = z.object(Fields).partial().strict();
 export const EmployerBody = z.object({
   id: z.number(),
   name: z.string(),
-  creditCode: z.string(),
-  type: EmployerTypeEnum,
+  creditCode: z.string().nullable(),
+  type: z.string().nullable().describe('a key employer has one of the kinds above'),
   township: z.object({ id: z.number(), code: z.string(), name: z.string() }),
   contactName: z.string().nullable(),
   phone: z.string().nullable(),

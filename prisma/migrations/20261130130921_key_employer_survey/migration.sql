@@ -1,7 +1,4 @@
 -- CreateEnum
-CREATE TYPE "EmployerType" AS ENUM ('COMMUNITY_FACTORY', 'POVERTY_WORKSHOP', 'STAFF_CUT_BASE', 'EXPORT_ORIENTED', 'OTHER');
-
--- CreateEnum
 CREATE TYPE "ProductionStatus" AS ENUM ('NORMAL', 'REDUCED', 'STOPPED');
 
 -- CreateEnum
@@ -15,9 +12,8 @@ DROP INDEX "EmployerHeadcount_employerId_month_key";
 
 -- AlterTable
 ALTER TABLE "Employer" ADD COLUMN     "contactName" TEXT,
-ADD COLUMN     "creditCode" TEXT NOT NULL,
+ADD COLUMN     "creditCode" TEXT,
 ADD COLUMN     "removedAt" TIMESTAMP(3),
-ADD COLUMN     "type" "EmployerType" NOT NULL DEFAULT 'OTHER',
 ADD COLUMN     "updatedAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP;
 
 -- AlterTable
