@@ -3,6 +3,7 @@
  * message on error.
  */
 import { Command } from 'commander';
+import { registerAgencyCommand } from './cli/agency-command.js';
 import { registerCampaignCommand } from './cli/campaign-command.js';
 import { registerConfirmationCommand } from './cli/confirmation-command.js';
 import { registerGenerateCommand } from './cli/generate-command.js';
@@ -80,6 +81,7 @@ registerStaffCommand(program);
 registerTaskCommand(program);
 registerTransferCommand(program);
 registerConfirmationCommand(program);
+registerAgencyCommand(program);
 registerWorkerCommand(workerCommand);
 
 try {
