@@ -6,6 +6,7 @@ import { Command } from 'commander';
 import { registerAgencyCommand } from './cli/agency-command.js';
 import { registerCampaignCommand } from './cli/campaign-command.js';
 import { registerConfirmationCommand } from './cli/confirmation-command.js';
+import { registerEmployerCommand } from './cli/employer-command.js';
 import { registerGenerateCommand } from './cli/generate-command.js';
 import { registerImportCommand } from './cli/import-command.js';
 import { registerInboxCommand } from './cli/inbox-command.js';
@@ -82,6 +83,7 @@ registerTaskCommand(program);
 registerTransferCommand(program);
 registerConfirmationCommand(program);
 registerAgencyCommand(program);
+registerEmployerCommand(program);
 registerWorkerCommand(workerCommand);
 
 try {

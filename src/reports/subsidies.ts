@@ -140,7 +140,7 @@ function linesSql(kind: SubsidyKind, scope: Scope): string {
   return `SELECT 'ABSORPTION' AS kind, x.*
       FROM (SELECT DISTINCT ON (e."workerId")
                    e."workerId", NULL::text AS "referralId", NULL::timestamp AS "referredAt", NULL::text AS "referredBy",
-                   m.id AS "payeeId", m.name AS "payeeName", NULL::text AS "payeeCreditCode",
+                   m.id AS "payeeId", m.name AS "payeeName", m."creditCode" AS "payeeCreditCode",
                    e.id::text AS "eventId", e."effectiveDate", e.status, m.name AS "employerName",
                    e."verifiedAt" IS NOT NULL AS verified, $5::int AS "amountYuan"
               FROM "EmploymentEvent" e

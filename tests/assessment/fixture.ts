@@ -35,10 +35,10 @@ export async function seedSubsidyLedger(db: Db): Promise<SubsidyFixture> {
     AG1: await agency('汉阴县劳务输出站', 'A', '91610921MA6YQ0001X'),
     AG2: await agency('石泉县人力资源公司', 'B', '91610922MA6YQ0002X'),
   };
-  const employer = (name: string, region: string, type: EmployerType | null) =>
-    p.employer.create({ data: { name, regionId: regions[region]!, type } }).then((e) => e.id);
+  const employer = (name: string, region: string, type: EmployerType | null, creditCode?: string) =>
+    p.employer.create({ data: { name, regionId: regions[region]!, type, creditCode } }).then((e) => e.id);
   const employers = {
-    E1: await employer('汉阴县新社区工厂', 'A', 'COMMUNITY_FACTORY'),
+    E1: await employer('汉阴县新社区工厂', 'A', 'COMMUNITY_FACTORY', '91610921MA6YQ0003X'),
     E2: await employer('汉阴县富硒食品公司', 'A', 'ENTERPRISE'),
     E3: await employer('汉阴县个体商户', 'A', null),
     E4: await employer('石泉县蚕桑扶贫车间', 'B', 'POVERTY_WORKSHOP'),

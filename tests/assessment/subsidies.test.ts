@@ -100,7 +100,12 @@ describe('subsidy ledger', () => {
     });
     expect(w3.referredAt?.toISOString()).toBe('2025-03-01T16:30:00.000Z');
     // The absorption is the worker's first eligible employment, the 03-01 event.
-    expect(all.find((l) => l.kind === 'ABSORPTION' && l.workerName === '工人W3')?.eventId).toBe(f.events.W3early!.toString());
+    expect(all.find((l) => l.kind === 'ABSORPTION' && l.workerName === '工人W3')).toMatchObject({
+      eventId: f.events.W3early!.toString(),
+      employedOn: '2025-03-01',
+      payeeCreditCode: '91610921MA6YQ0003X',
+      referralId: null,
+    });
     // W9: AG2 referred first; AG1's later referral to the same placement is not paid a second time.
     expect(all.find((l) => l.kind === 'REFERRAL' && l.workerName === '工人W9')?.referralId).toBe(f.referrals.W9!.toString());
   });

@@ -14,6 +14,7 @@ import { staffAuth } from '../../auth.js';
 import { agencyRoutes } from './agencies.js';
 import { campaignRoutes } from './campaigns.js';
 import { confirmationRoutes } from './confirmations.js';
+import { employerRoutes } from './employers.js';
 import { importRoutes } from './imports.js';
 import { inboxRoutes } from './inbox.js';
 import { jobLeadRoutes } from './job-leads.js';
@@ -56,4 +57,5 @@ export const apiRoutes: FastifyPluginAsync = async (app) => {
   await app.register(staffUserRoutes);
   await app.register(transferRoutes);
   await app.register(agencyRoutes);
+  await app.register(employerRoutes);
 };
