@@ -17,6 +17,7 @@ const NAV: Array<{ key: string; href: string; admin?: boolean }> = [
   { key: 'inbox', href: '/console/inbox' },
   { key: 'campaigns', href: '/console/campaigns' },
   { key: 'jobLeads', href: '/console/job-leads' },
+  { key: 'employers', href: '/console/employers' },
   { key: 'imports', href: '/console/imports' },
   { key: 'reports', href: '/console/reports' },
   { key: 'system', href: '/console/system', admin: true },

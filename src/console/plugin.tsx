@@ -25,6 +25,7 @@ import { Bare, Layout, type RegionPicker } from './layout.js';
 import { authRoutes } from './screens/auth.js';
 import { campaignRoutes } from './screens/campaigns.js';
 import { dashboardRoutes } from './screens/dashboard.js';
+import { employerRoutes } from './screens/employers.js';
 import { importScreenRoutes } from './screens/imports.js';
 import { jobLeadRoutes } from './screens/job-leads.js';
 import { ledgerRoutes } from './screens/ledger.js';
@@ -222,6 +223,7 @@ export async function consolePlugin(app: FastifyInstance): Promise<void> {
   await app.register(importScreenRoutes);
   await app.register(campaignRoutes);
   await app.register(jobLeadRoutes);
+  await app.register(employerRoutes);
 }
 
 function forbiddenForm(err: Error): DomainError {
