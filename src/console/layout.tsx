@@ -21,6 +21,7 @@ const NAV: Array<{ key: string; href: string; admin?: boolean }> = [
   { key: 'imports', href: '/console/imports' },
   { key: 'reports', href: '/console/reports' },
   { key: 'subsidies', href: '/console/subsidies' },
+  { key: 'sites', href: '/console/sites' },
   { key: 'system', href: '/console/system', admin: true },
 ];
 

@@ -30,6 +30,7 @@ import { importScreenRoutes } from './screens/imports.js';
 import { jobLeadRoutes } from './screens/job-leads.js';
 import { ledgerRoutes } from './screens/ledger.js';
 import { reportRoutes } from './screens/reports.js';
+import { siteRoutes } from './screens/sites.js';
 import { subsidyRoutes } from './screens/subsidies.js';
 import { systemRoutes } from './screens/system.js';
 import { workRoutes } from './screens/work.js';
@@ -225,6 +226,7 @@ export async function consolePlugin(app: FastifyInstance): Promise<void> {
   await app.register(campaignRoutes);
   await app.register(jobLeadRoutes);
   await app.register(subsidyRoutes);
+  await app.register(siteRoutes);
   await app.register(employerRoutes);
 }
 

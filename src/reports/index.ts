@@ -23,6 +23,7 @@ import {
   workerShortfallPage,
 } from './quota.js';
 import type { GroupBy, ResolvedScope } from './scope.js';
+import { resettlementSites, SITE_HOUSEHOLD_COLUMNS, siteHouseholdPage, siteHouseholdRows, siteSheets } from './sites.js';
 import { SUBSIDY_LINE_COLUMNS, subsidyLedger, subsidyLines, subsidyLinesPage, subsidySheets } from './subsidies.js';
 import { loadSubsidyRules, type SubsidyRules } from './subsidy-rules.js';
 import {
@@ -186,6 +187,27 @@ const REPORTS: ReportDef[] = [
     columns: SUBSIDY_LINE_COLUMNS,
     rows: (sql, scope, p) => subsidyLines(sql, scope, rulesOf(p), monthOf(p)),
     page: (sql, scope, p, after, limit) => subsidyLinesPage(sql, scope, rulesOf(p), monthOf(p), after, limit),
+  },
+  summary(
+    'resettlement-sites',
+    '易地搬迁安置点就业情况',
+    'Relocated households by resettlement site (Annex 4)',
+    async (sql, scope, p) => {
+      const data = await resettlementSites(sql, scope);
+      return { data, sheets: siteSheets(sql, data, p.now) };
+    },
+  ),
+  {
+    kind: 'list',
+    name: 'site-households-without-employment',
+    zh: '安置点无人就业户名单',
+    en: 'Relocated households with labour and nobody employed',
+    columns: SITE_HOUSEHOLD_COLUMNS,
+    rows: (sql, scope, p) => siteHouseholdRows(sql, scope, { now: p.now }),
+    async page(sql, scope, p, after, limit) {
+      const items = await siteHouseholdPage(sql, scope, numericCursor(after), limit, { now: p.now });
+      return { items, next: items.length === limit ? String(items[items.length - 1]?.householdId) : null };
+    },
   },
   {
     kind: 'list',

@@ -122,3 +122,18 @@ describe('subsidies through the API and the CLI', () => {
     expect(csv).toContain('职业介绍补贴,汉阴县劳务输出站,91610921MA6YQ0001X,500');
   });
 });
+
+describe('resettlement sites through the API and the CLI', () => {
+  it('answers the county’s site and refuses another county', async () => {
+    const r = await call(svc, 'GET', '/api/v1/reports/resettlement-sites', { token: viewer });
+    expect(r.status).toBe(200);
+    expect(
+      r.body.sites.map((s: { name: string; households: number; withLabor: number }) => [s.name, s.households, s.withLabor]),
+    ).toEqual([['城关镇月河安置小区', 2, 2]]);
+    expect((await call(svc, 'GET', `/api/v1/reports/resettlement-sites?region=${DANFENG}`, { token: viewer })).status).toBe(403);
+    const dan = await call(svc, 'GET', '/api/v1/reports/resettlement-sites', { token: danfeng });
+    expect(dan.body.sites.map((s: { name: string }) => s.name)).toEqual(['棣花镇移民搬迁安置点']);
+    const csv = await outreachCli(svc, ['report', 'resettlement-sites', '--region', HANYIN, '--format', 'csv']);
+    expect(csv).toContain('城关镇月河安置小区');
+  });
+});

@@ -19,6 +19,7 @@ import type { EmployerType, EmploymentStatus } from '../../src/generated/prisma/
 import { china, type Seeded, seedReportLedger } from '../reports/seed.js';
 
 export interface SubsidyFixture extends Seeded {
+  sites: Record<'S1' | 'S2', number>;
   agencies: Record<'AG1' | 'AG2', number>;
   employers: Record<'E1' | 'E2' | 'E3' | 'E4', number>;
   referrals: Record<string, bigint>;
@@ -102,5 +103,31 @@ export async function seedSubsidyLedger(db: Db): Promise<SubsidyFixture> {
   await employ('W1', 'W1', '2025-02-10', 'E1');
   await employ('W1again', 'W1', '2025-03-12', 'E2');
   await employ('W8', 'W8', '2025-03-05', 'E4', 'PUBLIC_WELFARE_POST');
-  return { ...base, agencies, employers, referrals, events };
+  // Resettlement sites (Annex 4). S1 (county A, township A1): H1 (someone employed), H2 (zero),
+  // H3 (someone employed), H4 (zero, township A2), H6 (no labour). S2 (county B): H5 (someone employed).
+  const site = (code: string, name: string, region: string) =>
+    p.resettlementSite.create({ data: { code, name, regionId: regions[region]! } }).then((x) => x.id);
+  const sites = {
+    S1: await site('S-610921-01', '汉阴县城关安置小区', 'A1'),
+    S2: await site('S-610922-01', '石泉县城南安置点', 'B1'),
+  };
+  for (const h of ['H1', 'H2', 'H3', 'H4'])
+    await p.household.update({ where: { id: households[h]! }, data: { siteId: sites.S1 } });
+  await p.household.update({ where: { id: households.H5! }, data: { siteId: sites.S2 } });
+  const a1a = await p.region.findUniqueOrThrow({ where: { id: regions.A1a! } });
+  await p.household.create({
+    data: {
+      code: 'H6-0001',
+      headName: 'H6户主',
+      category: 'RELOCATED',
+      villageId: a1a.id,
+      townshipId: regions.A1!,
+      countyId: regions.A!,
+      cityId: regions.city!,
+      provinceId: regions.province!,
+      siteId: sites.S1,
+      laborCount: 0,
+    },
+  });
+  return { ...base, sites, agencies, employers, referrals, events };
 }

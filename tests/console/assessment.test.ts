@@ -120,3 +120,40 @@ describe('subsidy ledger page', () => {
     await other.context.close();
   });
 });
+
+describe('resettlement sites page', () => {
+  it('shows the site’s share, lists the household with nobody employed, and opens a campaign aimed at the site', async () => {
+    const { prisma } = c.svc.running.container.db;
+    // 黄明华 (the only worker of his relocated household) loses his business: the household has nobody employed.
+    const huang = await prisma.worker.findFirstOrThrow({ where: { household: { code: '6109211000020002' } } });
+    await recordStaffEvent(
+      prisma,
+      hanyin,
+      huang.id,
+      { status: 'UNEMPLOYED', effectiveDate: shanghaiDay(new Date()), reason: '生意停了' },
+      'CONSOLE',
+    );
+    const tab = await signIn(c, 'hanyinOperator');
+    const { page } = tab;
+    await page.goto('/console/sites');
+    const table = await text(page.locator('#site-table'));
+    expect(table).toContain('城关镇月河安置小区');
+    expect(table).toMatch(/2\s*2\s*1\s*50\.0%\s*1/);
+    expect(await text(page.locator('#site-figures'))).toContain('50.0%');
+    const list = await text(page.locator('#site-household-list'));
+    expect(list).toContain('6109211000020002');
+    expect(list).toContain('黄明华');
+    expect(await accessibilityProblems(page)).toEqual([]);
+    await screenshot(page, 'sites');
+
+    // The household links to the ledger; the campaign link opens the builder with the site as audience.
+    await page.click('#site-household-list a:has-text("6109211000020002")');
+    await page.waitForURL('**/console/ledger/households?q=6109211000020002');
+    expect(await text(page.locator('main'))).toContain('黄明华');
+    await page.goto('/console/sites');
+    await Promise.all([page.waitForURL('**/console/campaigns/new?**'), page.click('#site-table a:has-text("只推送无人就业户")')]);
+    expect(await text(page.locator('main'))).toContain('"sites"');
+    expect(tab.problems).toEqual([]);
+    await tab.context.close();
+  });
+});

@@ -114,7 +114,7 @@ export async function subsidyRoutes(app: FastifyInstance): Promise<void> {
           columns={[
             { label: t('common.kind'), cell: (l) => kind(l.kind) },
             { label: t('subsidies.payee'), cell: (l) => l.payeeName },
-            { label: t('common.name'), cell: (l) => <a href={`/console/ledger/workers/${l.workerId}`}>{l.workerName}</a> },
+            { label: t('common.name'), cell: (l) => <a href={`/console/workers/${l.workerId}`}>{l.workerName}</a> },
             { label: t('subsidies.village'), cell: (l) => l.villageName },
             {
               label: t('subsidies.referral'),
