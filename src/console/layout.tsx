@@ -20,6 +20,7 @@ const NAV: Array<{ key: string; href: string; admin?: boolean }> = [
   { key: 'employers', href: '/console/employers' },
   { key: 'imports', href: '/console/imports' },
   { key: 'reports', href: '/console/reports' },
+  { key: 'subsidies', href: '/console/subsidies' },
   { key: 'system', href: '/console/system', admin: true },
 ];
 

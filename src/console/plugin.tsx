@@ -30,6 +30,7 @@ import { importScreenRoutes } from './screens/imports.js';
 import { jobLeadRoutes } from './screens/job-leads.js';
 import { ledgerRoutes } from './screens/ledger.js';
 import { reportRoutes } from './screens/reports.js';
+import { subsidyRoutes } from './screens/subsidies.js';
 import { systemRoutes } from './screens/system.js';
 import { workRoutes } from './screens/work.js';
 import { resolveSession, SESSION_COOKIE } from './session.js';
@@ -223,6 +224,7 @@ export async function consolePlugin(app: FastifyInstance): Promise<void> {
   await app.register(importScreenRoutes);
   await app.register(campaignRoutes);
   await app.register(jobLeadRoutes);
+  await app.register(subsidyRoutes);
   await app.register(employerRoutes);
 }
 
