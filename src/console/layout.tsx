@@ -22,6 +22,7 @@ const NAV: Array<{ key: string; href: string; admin?: boolean }> = [
   { key: 'reports', href: '/console/reports' },
   { key: 'subsidies', href: '/console/subsidies' },
   { key: 'sites', href: '/console/sites' },
+  { key: 'assessment', href: '/console/assessment' },
   { key: 'system', href: '/console/system', admin: true },
 ];
 
