@@ -3,6 +3,7 @@
  * message on error.
  */
 import { Command } from 'commander';
+import { registerAgencyCommand } from './cli/agency-command.js';
 import { registerCampaignCommand } from './cli/campaign-command.js';
 import { registerConfirmationCommand } from './cli/confirmation-command.js';
 import { registerEmployerCommand } from './cli/employer-command.js';
@@ -81,6 +82,7 @@ registerStaffCommand(program);
 registerTaskCommand(program);
 registerTransferCommand(program);
 registerConfirmationCommand(program);
+registerAgencyCommand(program);
 registerEmployerCommand(program);
 registerWorkerCommand(workerCommand);
 

@@ -22,6 +22,7 @@ import { nulPath } from '../validation.js';
 import { findAsset } from './assets.js';
 import { type Ctx, FLASH_COOKIE, type Flash, translator } from './context.js';
 import { Bare, Layout, type RegionPicker } from './layout.js';
+import { assessmentRoutes } from './screens/assessment.js';
 import { authRoutes } from './screens/auth.js';
 import { campaignRoutes } from './screens/campaigns.js';
 import { dashboardRoutes } from './screens/dashboard.js';
@@ -30,6 +31,8 @@ import { importScreenRoutes } from './screens/imports.js';
 import { jobLeadRoutes } from './screens/job-leads.js';
 import { ledgerRoutes } from './screens/ledger.js';
 import { reportRoutes } from './screens/reports.js';
+import { siteRoutes } from './screens/sites.js';
+import { subsidyRoutes } from './screens/subsidies.js';
 import { SURVEY_PATH, surveyFormRoutes } from './screens/survey-form.js';
 import { systemRoutes } from './screens/system.js';
 import { workRoutes } from './screens/work.js';
@@ -224,6 +227,9 @@ export async function consolePlugin(app: FastifyInstance): Promise<void> {
   await app.register(importScreenRoutes);
   await app.register(campaignRoutes);
   await app.register(jobLeadRoutes);
+  await app.register(subsidyRoutes);
+  await app.register(siteRoutes);
+  await app.register(assessmentRoutes);
   await app.register(employerRoutes);
   await app.register(surveyFormRoutes);
 }

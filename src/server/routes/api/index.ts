@@ -11,6 +11,7 @@ import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod
 import { invalid } from '../../../errors.js';
 import { nulPath } from '../../../validation.js';
 import { staffAuth } from '../../auth.js';
+import { agencyRoutes } from './agencies.js';
 import { campaignRoutes } from './campaigns.js';
 import { confirmationRoutes } from './confirmations.js';
 import { employerRoutes } from './employers.js';
@@ -55,5 +56,6 @@ export const apiRoutes: FastifyPluginAsync = async (app) => {
   await app.register(inboxRoutes);
   await app.register(staffUserRoutes);
   await app.register(transferRoutes);
+  await app.register(agencyRoutes);
   await app.register(employerRoutes);
 };
