@@ -10,9 +10,11 @@
  * | region-figures           | every 5 minutes          | the console dashboard's figures of every region         |
  * | employer-survey-links    | the 1st, 08:00           | last month's headcount-survey link to each key employer |
  * | employer-survey-reminders| the 15th and 18th, 09:00 | a reminder to key employers that have not reported      |
+ * | employer-layoff-follow-up| every 10 minutes         | a check-in and a task for each laid-off worker named    |
  */
 import { refreshRegionFigures } from '../console/figures.js';
 import type { Container } from '../container.js';
+import { followUpLayoffs } from '../employers/layoff-follow-up.js';
 import { sendMonthlyLinks, sendReminders } from '../employers/survey-messages.js';
 import { enqueueSends } from '../queues/queues.js';
 import { followUpTrainees, publishTrainingLists } from './training.js';
@@ -27,6 +29,7 @@ export const ROUTINES = {
   'region-figures': { pattern: '*/5 * * * *' },
   'employer-survey-links': { pattern: '0 8 1 * *' },
   'employer-survey-reminders': { pattern: '0 9 15,18 * *' },
+  'employer-layoff-follow-up': { pattern: '*/10 * * * *' },
 } as const;
 
 export type RoutineName = keyof typeof ROUTINES;
@@ -74,6 +77,8 @@ export async function runRoutine(
       return { ...(await sendMonthlyLinks({ ...deps, enqueue }, opts)) };
     case 'employer-survey-reminders':
       return { ...(await sendReminders({ ...deps, enqueue }, opts)) };
+    case 'employer-layoff-follow-up':
+      return { ...(await followUpLayoffs({ ...deps, enqueue }, opts)) };
     default:
       throw new Error(`unknown routine "${routine}" (known: ${Object.keys(ROUTINES).join(', ')})`);
   }
