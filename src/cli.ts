@@ -5,6 +5,7 @@
 import { Command } from 'commander';
 import { registerCampaignCommand } from './cli/campaign-command.js';
 import { registerConfirmationCommand } from './cli/confirmation-command.js';
+import { registerConsistencyCommand } from './cli/consistency-command.js';
 import { registerGenerateCommand } from './cli/generate-command.js';
 import { registerImportCommand } from './cli/import-command.js';
 import { registerInboxCommand } from './cli/inbox-command.js';
@@ -80,6 +81,7 @@ registerStaffCommand(program);
 registerTaskCommand(program);
 registerTransferCommand(program);
 registerConfirmationCommand(program);
+registerConsistencyCommand(program);
 registerWorkerCommand(workerCommand);
 
 try {

@@ -19,6 +19,7 @@ const NAV: Array<{ key: string; href: string; admin?: boolean }> = [
   { key: 'jobLeads', href: '/console/job-leads' },
   { key: 'imports', href: '/console/imports' },
   { key: 'reports', href: '/console/reports' },
+  { key: 'consistency', href: '/console/consistency' },
   { key: 'system', href: '/console/system', admin: true },
 ];
 

@@ -24,6 +24,7 @@ import { type Ctx, FLASH_COOKIE, type Flash, translator } from './context.js';
 import { Bare, Layout, type RegionPicker } from './layout.js';
 import { authRoutes } from './screens/auth.js';
 import { campaignRoutes } from './screens/campaigns.js';
+import { consistencyScreenRoutes } from './screens/consistency.js';
 import { dashboardRoutes } from './screens/dashboard.js';
 import { importScreenRoutes } from './screens/imports.js';
 import { jobLeadRoutes } from './screens/job-leads.js';
@@ -222,6 +223,7 @@ export async function consolePlugin(app: FastifyInstance): Promise<void> {
   await app.register(importScreenRoutes);
   await app.register(campaignRoutes);
   await app.register(jobLeadRoutes);
+  await app.register(consistencyScreenRoutes);
 }
 
 function forbiddenForm(err: Error): DomainError {

@@ -8,7 +8,10 @@
  * | training-list-publish    | the 1st, 08:00           | last month's training-demand list of every county      |
  * | training-follow-up       | daily, 09:00             | check-ins 30 days after a course; employed within month |
  * | region-figures           | every 5 minutes          | the console dashboard's figures of every region         |
+ * | consistency-check        | daily, 02:30             | the ledger consistency check of every province (§3); with a runId, a run staff asked for |
  */
+
+import { runScheduledChecks } from '../consistency/routine.js';
 import { refreshRegionFigures } from '../console/figures.js';
 import type { Container } from '../container.js';
 import { enqueueSends } from '../queues/queues.js';
@@ -22,6 +25,7 @@ export const ROUTINES = {
   'training-list-publish': { pattern: '0 8 1 * *' },
   'training-follow-up': { pattern: '0 9 * * *' },
   'region-figures': { pattern: '*/5 * * * *' },
+  'consistency-check': { pattern: '30 2 * * *' },
 } as const;
 
 export type RoutineName = keyof typeof ROUTINES;
@@ -34,7 +38,7 @@ export function isRoutine(name: string): name is RoutineName {
 export async function runRoutine(
   deps: RoutineDeps,
   routine: string,
-  opts: { countyId?: number; now?: Date } = {},
+  opts: { countyId?: number; runId?: number; now?: Date } = {},
 ): Promise<Record<string, unknown>> {
   const enqueue = (rows: Array<{ id: bigint; channel: import('../generated/prisma/enums.js').Channel }>) =>
     enqueueSends(deps.queues, rows);
@@ -65,6 +69,8 @@ export async function runRoutine(
     }
     case 'region-figures':
       return { regions: await refreshRegionFigures(deps.db.pool, opts.now) };
+    case 'consistency-check':
+      return runScheduledChecks(deps, opts);
     default:
       throw new Error(`unknown routine "${routine}" (known: ${Object.keys(ROUTINES).join(', ')})`);
   }

@@ -13,6 +13,7 @@ import { nulPath } from '../../../validation.js';
 import { staffAuth } from '../../auth.js';
 import { campaignRoutes } from './campaigns.js';
 import { confirmationRoutes } from './confirmations.js';
+import { consistencyRoutes } from './consistency.js';
 import { importRoutes } from './imports.js';
 import { inboxRoutes } from './inbox.js';
 import { jobLeadRoutes } from './job-leads.js';
@@ -54,4 +55,5 @@ export const apiRoutes: FastifyPluginAsync = async (app) => {
   await app.register(inboxRoutes);
   await app.register(staffUserRoutes);
   await app.register(transferRoutes);
+  await app.register(consistencyRoutes);
 };
