@@ -9,7 +9,7 @@
  * WebAssembly heap included) and not the schema engine's.
  *
  * BENCH_DATABASE_URL: admin connection used to create and drop the outreach_bench_* database
- * (default postgresql://postgres@127.0.0.1:5432/postgres). BENCH_SKIP_PGLITE=1 skips that leg.
+ * (default: the local server's Unix socket, see bench/defaults.ts). BENCH_SKIP_PGLITE=1 skips that leg.
  * BENCH_REIMPORT=1 also times a second import of the same file into PostgreSQL (nothing changes).
  */
 import { spawn } from 'node:child_process';
@@ -25,9 +25,10 @@ import { applyMigrations } from '../src/db/migrations.js';
 import { generateLedgerFile } from '../src/import/generate.js';
 import { importLedgerFile } from '../src/import/import-ledger.js';
 import { backendCpu, backendCpuSince } from './cpu.js';
+import { ADMIN_URL } from './defaults.js';
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 200_000);
-const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
+
 const SKIP_PGLITE = process.env.BENCH_SKIP_PGLITE === '1';
 const REIMPORT = process.env.BENCH_REIMPORT === '1';
 

@@ -24,11 +24,12 @@
  * Loading drops the secondary indexes of the big tables and builds them again afterwards, and
  * skips foreign-key triggers (session_replication_role = replica): about a minute on two cores.
  *
- * BENCH_DATABASE_URL: the admin connection (default postgresql://postgres@127.0.0.1:5432/postgres).
+ * BENCH_DATABASE_URL: the admin connection (default: the local server's Unix socket, see bench/defaults.ts).
  */
 import pg from 'pg';
 import { applyMigrations } from '../src/db/migrations.js';
 import { syntheticCounties } from '../src/import/synthetic-regions.js';
+import { ADMIN_URL } from './defaults.js';
 
 export const PROVINCE_DB = 'outreach_bench_province';
 /** Bumped when the generated data changes shape, so an older database is rebuilt. */
@@ -69,7 +70,7 @@ function withDatabase(adminUrl: string, name: string): string {
 export async function ensureProvince(opts: ProvinceOptions = {}): Promise<Province> {
   const workers = opts.workers ?? 1_000_000;
   const counties = opts.counties ?? 10;
-  const adminUrl = opts.adminUrl ?? process.env.BENCH_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
+  const adminUrl = opts.adminUrl ?? ADMIN_URL;
   const log = opts.log ?? ((line: string) => console.error(line));
   const households = Math.max(1, Math.round(workers / 2.5));
   const databaseUrl = withDatabase(adminUrl, PROVINCE_DB);

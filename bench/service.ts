@@ -2,7 +2,7 @@
  * The service as a benchmark runs it: its own process (`outreach serve` or `start`) on a fresh
  * PostgreSQL database and a private Redis prefix, talking to provider simulators that run in the
  * benchmark's process. `stop()` removes everything it made.
- * Env: BENCH_DATABASE_URL (admin URL, default postgresql://postgres@127.0.0.1:5432/postgres),
+ * Env: BENCH_DATABASE_URL (admin URL, default: the local server's Unix socket, see bench/defaults.ts),
  * BENCH_REDIS_URL (default redis://127.0.0.1:6379).
  */
 import { spawn } from 'node:child_process';
@@ -21,8 +21,8 @@ import {
   type TelegramSimulator,
   type TwilioSimulator,
 } from '../src/simulators/index.js';
+import { ADMIN_URL } from './defaults.js';
 
-export const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
 export const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
 export const SERVICE_NUMBER = '+8610690000000';
 

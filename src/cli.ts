@@ -3,9 +3,11 @@
  * message on error.
  */
 import { Command } from 'commander';
+import { registerAgencyCommand } from './cli/agency-command.js';
 import { registerCampaignCommand } from './cli/campaign-command.js';
 import { registerConfirmationCommand } from './cli/confirmation-command.js';
 import { registerConsistencyCommand } from './cli/consistency-command.js';
+import { registerEmployerCommand } from './cli/employer-command.js';
 import { registerGenerateCommand } from './cli/generate-command.js';
 import { registerImportCommand } from './cli/import-command.js';
 import { registerInboxCommand } from './cli/inbox-command.js';
@@ -82,6 +84,8 @@ registerTaskCommand(program);
 registerTransferCommand(program);
 registerConfirmationCommand(program);
 registerConsistencyCommand(program);
+registerAgencyCommand(program);
+registerEmployerCommand(program);
 registerWorkerCommand(workerCommand);
 
 try {

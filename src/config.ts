@@ -109,6 +109,8 @@ const schema = z.object({
   FOLLOW_UP_TASK_DUE_DAYS: z.coerce.number().min(1).max(90).default(7),
   /** Hours a confirmation request waits for its answer before it turns EXPIRED (Annex 1, 家人代签). */
   CONFIRMATION_EXPIRE_HOURS: z.coerce.number().min(1).max(720).default(72),
+  /** The subsidy rules file (amounts, windows, eligible employer types); default config/subsidy-rules.json. */
+  SUBSIDY_RULES_FILE: optionalString,
   TELEGRAM_WEBHOOK_SECRET: optionalString.refine((v) => v === undefined || /^[A-Za-z0-9_-]{1,256}$/.test(v), {
     message: 'expected 1-256 characters of A-Z, a-z, 0-9, _ and -',
   }),

@@ -12,6 +12,7 @@ import { type Command, InvalidArgumentError, Option } from 'commander';
 import { EXPORT_FORMATS, type ExportFormat, formatFromFileName, type HeaderLanguage } from '../reports/export.js';
 import { findReport, listReports, REPORT_NAMES, writeReport } from '../reports/index.js';
 import { GROUP_BYS, type GroupBy, resolveScope } from '../reports/scope.js';
+import { loadSubsidyRules } from '../reports/subsidy-rules.js';
 import { withDb } from './context.js';
 
 type Format = ExportFormat | 'json';
@@ -43,7 +44,7 @@ export function registerReportCommand(program: Command): void {
       new Option('--format <format>', 'output format (default: from --out, else json)').choices(['json', ...EXPORT_FORMATS]),
     )
     .option('--out <file>', 'write to this file instead of standard output')
-    .option('--month <YYYY-MM>', 'month, China time (zero-employment-monthly, national-export)', month)
+    .option('--month <YYYY-MM>', 'month, China time (zero-employment-monthly, national-export, subsidies, subsidy-lines)', month)
     .addOption(new Option('--by <level>', 'group summaries by this level (default: one below the region)').choices(GROUP_BYS))
     .addOption(new Option('--headers <lang>', 'header row language of CSV and XLSX').choices(['zh-CN', 'en']).default('zh-CN'))
     .addHelpText(
@@ -58,10 +59,18 @@ export function registerReportCommand(program: Command): void {
       if (format === 'xlsx' && !opts.out && process.stdout.isTTY) {
         throw new Error('XLSX is binary: give --out FILE or redirect standard output');
       }
-      await withDb(async (db) => {
+      await withDb(async (db, config) => {
         const scope = await resolveScope(db.pool, opts.region);
         const out: Writable = opts.out ? createWriteStream(opts.out) : stdoutWriter();
-        await writeReport(def, db.pool, scope, { by: opts.by, month: opts.month }, format, out, { headers: opts.headers });
+        await writeReport(
+          def,
+          db.pool,
+          scope,
+          { by: opts.by, month: opts.month, subsidyRules: loadSubsidyRules(config.SUBSIDY_RULES_FILE) },
+          format,
+          out,
+          { headers: opts.headers },
+        );
         if (opts.out) console.error(`已写入 / written: ${opts.out} (${def.zh}, ${scope.name} ${scope.code})`);
       });
     });

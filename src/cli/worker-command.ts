@@ -134,6 +134,7 @@ export function registerWorkerCommand(worker: Command): void {
     .option('--reason <text>', 'why unemployed or unable')
     .option('--lead <id>', 'the job lead that placed them', positiveId('a job lead id'))
     .option('--confirmation <id>', 'a confirmed status confirmation backing it', positiveId('a confirmation id'))
+    .option('--employer-id <id>', 'the Employer record they joined (absorption subsidy, §14)', positiveId('an employer id'))
     .action(async (v: string, o: Record<string, string | number | boolean | undefined>) => {
       const r = await call()<{ eventId: string; worker: WorkerFile }>('POST', `/workers/${workerId(v)}/events`, {
         status: String(o.status).toUpperCase(),
@@ -146,6 +147,7 @@ export function registerWorkerCommand(worker: Command): void {
         reason: o.reason,
         jobLeadId: o.lead,
         confirmationId: o.confirmation,
+        employerId: o.employerId,
       });
       console.log(`event #${r.eventId} recorded`);
       print(r.worker);
@@ -158,15 +160,21 @@ export function registerWorkerCommand(worker: Command): void {
     .option('--at <time>', 'when (ISO 8601; default now)')
     .option('--note <text>', 'what was said or offered')
     .option('--lead <id>', 'the job lead referred to or offered', positiveId('a job lead id'))
-    .action(async (v: string, o: { kind: string; at?: string; note?: string; lead?: number }) => {
-      const r = await call()<{ id: string; worker: WorkerFile }>('POST', `/workers/${workerId(v)}/service-contacts`, {
-        kind: SERVICE_KINDS[o.kind],
-        ...(o.at ? { occurredAt: new Date(o.at).toISOString() } : {}),
-        ...(o.note ? { note: o.note } : {}),
-        ...(o.lead ? { jobLeadId: o.lead } : {}),
-      });
-      console.log(`service contact #${r.id} recorded (${SERVICE_KINDS[o.kind]})`);
-    });
+    .option('--agency <id>', 'referral: the service agency that referred (referral subsidy, §14)', positiveId('an agency id'))
+    .option('--employer-id <id>', 'referral: the Employer record referred to', positiveId('an employer id'))
+    .action(
+      async (v: string, o: { kind: string; at?: string; note?: string; lead?: number; agency?: number; employerId?: number }) => {
+        const r = await call()<{ id: string; worker: WorkerFile }>('POST', `/workers/${workerId(v)}/service-contacts`, {
+          kind: SERVICE_KINDS[o.kind],
+          ...(o.at ? { occurredAt: new Date(o.at).toISOString() } : {}),
+          ...(o.note ? { note: o.note } : {}),
+          ...(o.lead ? { jobLeadId: o.lead } : {}),
+          ...(o.agency ? { agencyId: o.agency } : {}),
+          ...(o.employerId ? { employerId: o.employerId } : {}),
+        });
+        console.log(`service contact #${r.id} recorded (${SERVICE_KINDS[o.kind]})`);
+      },
+    );
 
   worker
     .command('messages <id>')

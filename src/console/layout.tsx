@@ -17,9 +17,12 @@ const NAV: Array<{ key: string; href: string; admin?: boolean }> = [
   { key: 'inbox', href: '/console/inbox' },
   { key: 'campaigns', href: '/console/campaigns' },
   { key: 'jobLeads', href: '/console/job-leads' },
+  { key: 'employers', href: '/console/employers' },
   { key: 'imports', href: '/console/imports' },
   { key: 'reports', href: '/console/reports' },
   { key: 'consistency', href: '/console/consistency' },
+  { key: 'subsidies', href: '/console/subsidies' },
+  { key: 'sites', href: '/console/sites' },
   { key: 'system', href: '/console/system', admin: true },
 ];
 

@@ -26,10 +26,13 @@ import { authRoutes } from './screens/auth.js';
 import { campaignRoutes } from './screens/campaigns.js';
 import { consistencyScreenRoutes } from './screens/consistency.js';
 import { dashboardRoutes } from './screens/dashboard.js';
+import { employerRoutes } from './screens/employers.js';
 import { importScreenRoutes } from './screens/imports.js';
 import { jobLeadRoutes } from './screens/job-leads.js';
 import { ledgerRoutes } from './screens/ledger.js';
 import { reportRoutes } from './screens/reports.js';
+import { siteRoutes } from './screens/sites.js';
+import { subsidyRoutes } from './screens/subsidies.js';
 import { systemRoutes } from './screens/system.js';
 import { workRoutes } from './screens/work.js';
 import { resolveSession, SESSION_COOKIE } from './session.js';
@@ -224,6 +227,9 @@ export async function consolePlugin(app: FastifyInstance): Promise<void> {
   await app.register(campaignRoutes);
   await app.register(jobLeadRoutes);
   await app.register(consistencyScreenRoutes);
+  await app.register(subsidyRoutes);
+  await app.register(siteRoutes);
+  await app.register(employerRoutes);
 }
 
 function forbiddenForm(err: Error): DomainError {

@@ -13,7 +13,7 @@ import type { Channel } from '../generated/prisma/enums.js';
 import type { Texts } from '../i18n.js';
 import type { Logger } from '../logging.js';
 import { identifySender } from './identify.js';
-import { conversationTurn, underSenderLock } from './turn.js';
+import { conversationTurn } from './turn.js';
 
 export { identifySender, type Sender } from './identify.js';
 export { senderLockKey } from './turn.js';
@@ -23,8 +23,10 @@ export interface InboundDeps {
   texts: Texts;
   logger: Logger;
   /** Queues the sends for reply rows after the transaction commits. */
-  enqueueReplies(rows: Array<{ id: bigint; channel: Channel }>): Promise<void>;
+  enqueueReplies(rows: Queue): Promise<void>;
 }
+
+type Queue = Array<{ id: bigint; channel: Channel }>;
 
 interface InboundRow {
   id: string;
@@ -36,12 +38,15 @@ interface InboundRow {
   fromUserId: string | null;
 }
 
-async function handleOne(
-  deps: InboundDeps,
-  sql: pg.PoolClient,
-  msg: InboundRow,
-): Promise<Array<{ id: bigint; channel: Channel }>> {
-  let replies: Array<{ id: bigint; channel: Channel }> = [];
+/** Who sent a message, recorded on it when it is marked handled. */
+interface Handled {
+  id: string;
+  workerId: number | null;
+  familyContactId: number | null;
+}
+
+async function handleOne(deps: InboundDeps, sql: pg.PoolClient, msg: InboundRow): Promise<{ handled: Handled; replies: Queue }> {
+  let replies: Queue = [];
   let sender: { workerId: number | null; familyContactId: number | null } | null;
   if (msg.channel === 'VOICE') {
     // Answered during the call (routes/webhooks/twilio-voice.ts); recorded here for the ledger only.
@@ -62,37 +67,73 @@ async function handleOne(
     sender = turn.sender;
     replies = turn.queue;
   }
-  // Who sent it, and that it is handled, in one write.
-  await sql.query(`UPDATE "InboundMessage" SET "workerId" = $2, "familyContactId" = $3, "handledAt" = now() WHERE id = $1`, [
-    msg.id,
-    sender?.workerId ?? null,
-    sender?.familyContactId ?? null,
-  ]);
-  return replies;
+  return {
+    handled: { id: msg.id, workerId: sender?.workerId ?? null, familyContactId: sender?.familyContactId ?? null },
+    replies,
+  };
+}
+
+/**
+ * An id written into a statement's text. The round trips that open and close the turn's
+ * transaction are single simple-protocol queries of several statements, which take no
+ * parameters; only ids (digits, checked here) are ever written into them.
+ */
+function idLiteral(v: string | number | bigint | null): string {
+  if (v === null) return 'NULL';
+  const s = String(v);
+  if (!/^\d{1,19}$/.test(s)) throw new Error(`not an id: ${s.slice(0, 20)}`);
+  return s;
+}
+
+/**
+ * Begins the transaction, takes the sender's lock (its key computed from the message itself, as
+ * `senderLockKey` builds it) and reads, in a snapshot taken after the lock, the sender's unhandled
+ * messages up to this one: one round trip. A message handled already (or unknown) takes no lock
+ * and finds nothing.
+ */
+function beginAndRead(id: string): string {
+  return `BEGIN;
+    SELECT pg_advisory_xact_lock(hashtextextended('inbound:' || channel::text || ':' || "fromAddress", 0))
+      FROM "InboundMessage" WHERE id = ${id} AND "handledAt" IS NULL;
+    SELECT p.id, p.channel, p."fromAddress", p.text,
+           p.payload->'message'->'contact' AS contact, p.payload->'message'->'from'->>'id' AS "fromUserId"
+      FROM "InboundMessage" h
+      JOIN "InboundMessage" p ON p.channel = h.channel AND p."fromAddress" = h."fromAddress" AND p.id <= h.id
+     WHERE h.id = ${id} AND p."handledAt" IS NULL
+     ORDER BY p.id`;
+}
+
+/** Marks the messages handled, with who sent each, and commits: one round trip. */
+function markHandledAndCommit(handled: Handled[]): string {
+  if (handled.length === 0) return 'COMMIT';
+  const values = handled
+    .map((h) => `(${idLiteral(h.id)}::bigint, ${idLiteral(h.workerId)}::int, ${idLiteral(h.familyContactId)}::int)`)
+    .join(', ');
+  return `UPDATE "InboundMessage" m SET "workerId" = v.w, "familyContactId" = v.f, "handledAt" = now()
+            FROM (VALUES ${values}) AS v(id, w, f) WHERE m.id = v.id;
+          COMMIT`;
 }
 
 /** Handles message `inboundId` and any earlier unhandled ones from the same sender. Idempotent. */
 export async function handleInbound(deps: InboundDeps, inboundId: bigint): Promise<number> {
-  const head = await deps.db.pool.query<{ channel: Channel; fromAddress: string; handledAt: Date | null }>(
-    `SELECT channel, "fromAddress", "handledAt" FROM "InboundMessage" WHERE id = $1`,
-    [inboundId.toString()],
-  );
-  const first = head.rows[0];
-  if (!first || first.handledAt) return 0;
-
-  const replies = await underSenderLock(deps.db.pool, first.channel, first.fromAddress, async (sql) => {
-    const pending = await sql.query<InboundRow>(
-      `SELECT id, channel, "fromAddress", text,
-              payload->'message'->'contact' AS contact, payload->'message'->'from'->>'id' AS "fromUserId"
-         FROM "InboundMessage"
-        WHERE channel = $1::"Channel" AND "fromAddress" = $2 AND "handledAt" IS NULL AND id <= $3
-        ORDER BY id`,
-      [first.channel, first.fromAddress, inboundId.toString()],
-    );
-    const all: Array<{ id: bigint; channel: Channel }> = [];
-    for (const msg of pending.rows) all.push(...(await handleOne(deps, sql, msg)));
-    return all;
-  });
+  const client = await deps.db.pool.connect();
+  const replies: Queue = [];
+  try {
+    const results = (await client.query(beginAndRead(idLiteral(inboundId)))) as unknown as pg.QueryResult[];
+    const pending = results[2]!.rows as InboundRow[];
+    const handled: Handled[] = [];
+    for (const msg of pending) {
+      const one = await handleOne(deps, client, msg);
+      handled.push(one.handled);
+      replies.push(...one.replies);
+    }
+    await client.query(markHandledAndCommit(handled));
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => {});
+    throw err;
+  } finally {
+    client.release();
+  }
   if (replies.length) {
     try {
       await deps.enqueueReplies(replies);

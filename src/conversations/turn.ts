@@ -35,9 +35,9 @@ import { setLanguage } from '../ledger/language.js';
 import { recordOptIn, recordOptOut } from '../ledger/opt-outs.js';
 import { createMessage } from '../ledger/outbound.js';
 import { normaliseMobile } from '../ledger/phone.js';
-import { activeSession, endSession } from '../ledger/sessions.js';
+import { endSession } from '../ledger/sessions.js';
 import { linkTelegramChat } from '../ledger/telegram-links.js';
-import { identifySender, type Sender } from './identify.js';
+import { readTurnStart, type Sender } from './identify.js';
 import { bareWord, parseConversationCommand, parseGlobalCommand, parseLinkCommand } from './keywords.js';
 
 /** The per-sender lock: inbound handling, call turns and conversations the service starts share it. */
@@ -193,11 +193,11 @@ export async function conversationTurn(deps: ConversationDeps, req: TurnRequest)
   const text = incoming.kind === 'text' ? incoming.text : null;
   const queue: Queue = [];
 
-  const open = await activeSession(sql, channel, address, now);
+  // One read: the open conversation (locked) and who the sender is.
+  const { session: open, sender } = await readTurnStart(sql, channel, address, now);
   // A session a deploy left behind (its flow or step is gone) ends rather than fail every message.
   let session: StoredSession | null = open && isRunnable(FLOWS, open) ? open : null;
   if (open && !session) await endSession(sql, open.id, 'EXPIRED');
-  const sender = await identifySender(sql, channel, address);
   let party = await partyOf(sql, channel, address, sender, session);
   const t = () => texts.forLanguage(party.language);
   const known = party.audience !== 'unknown';

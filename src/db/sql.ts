@@ -9,6 +9,12 @@ export interface Sql {
   query<R extends pg.QueryResultRow = pg.QueryResultRow>(text: string, values?: unknown[]): Promise<pg.QueryResult<R>>;
 }
 
+/** A parameterized statement to run as part of another (a CTE), its parameters numbered from $1. */
+export interface Statement {
+  text: string;
+  values: unknown[];
+}
+
 /** Runs `fn` in a transaction on one pooled client. */
 export async function inTransaction<T>(pool: pg.Pool, fn: (sql: pg.PoolClient) => Promise<T>): Promise<T> {
   const client = await pool.connect();

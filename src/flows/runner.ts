@@ -10,7 +10,14 @@ import type { Channel } from '../generated/prisma/enums.js';
 import type { Texts } from '../i18n.js';
 import { hashCode, newCode } from '../ledger/otp.js';
 import { createMessage, fillMessage } from '../ledger/outbound.js';
-import { activeKey, endSession, insertSession, type StoredSession as LedgerSession, saveSession } from '../ledger/sessions.js';
+import {
+  activeKey,
+  endSession,
+  insertSession,
+  type StoredSession as LedgerSession,
+  saveSession,
+  saveSessionStatement,
+} from '../ledger/sessions.js';
 import { applyEffects } from './effects.js';
 import { enter, promptFor, step } from './engine.js';
 import { initialState } from './loaders.js';
@@ -138,6 +145,7 @@ export async function runTurn(deps: TurnDeps, turn: Turn, action: TurnAction, be
 
   const output = result.output;
   let replyId: bigint | null = null;
+  let sessionSaved = false;
   const queue: Array<{ id: bigint; channel: Channel }> = [];
   if (turn.delivery !== 'inline' && output.lines.length > 0 && turn.outboundId !== undefined) {
     replyId = await fillMessage(sql, turn.outboundId, {
@@ -147,17 +155,24 @@ export async function runTurn(deps: TurnDeps, turn: Turn, action: TurnAction, be
     });
     queue.push({ id: replyId, channel: party.channel });
   } else if (turn.delivery !== 'inline' && output.lines.length > 0) {
-    replyId = await createMessage(sql, {
-      kind: turn.inboundMessageId ? 'REPLY' : 'FLOW',
-      channel: party.channel,
-      body: output.lines.join('\n'),
-      choices: output.choices?.map((c) => ({ key: c.key, label: c.label })),
-      language: party.language,
-      workerId: party.audience === 'worker' ? party.workerId : null,
-      familyContactId: party.familyContactId,
-      toAddress: party.address,
-      inReplyToId: turn.inboundMessageId ? BigInt(turn.inboundMessageId) : null,
-    });
+    // The answered session is written with the reply, in one statement (see below).
+    const save = updated ? saveSessionStatement(sessionToSave(updated, created)) : undefined;
+    sessionSaved = save !== undefined;
+    replyId = await createMessage(
+      sql,
+      {
+        kind: turn.inboundMessageId ? 'REPLY' : 'FLOW',
+        channel: party.channel,
+        body: output.lines.join('\n'),
+        choices: output.choices?.map((c) => ({ key: c.key, label: c.label })),
+        language: party.language,
+        workerId: party.audience === 'worker' ? party.workerId : null,
+        familyContactId: party.familyContactId,
+        toAddress: party.address,
+        inReplyToId: turn.inboundMessageId ? BigInt(turn.inboundMessageId) : null,
+      },
+      save,
+    );
     queue.push({ id: replyId, channel: party.channel });
   }
 
@@ -181,12 +196,7 @@ export async function runTurn(deps: TurnDeps, turn: Turn, action: TurnAction, be
   );
 
   // The answered session first: it gives up the active key before a new session takes it.
-  if (updated) {
-    await saveSession(
-      sql,
-      created ? { ...updated, status: updated.status === 'ACTIVE' ? 'COMPLETED' : updated.status } : updated,
-    );
-  }
+  if (updated && !sessionSaved) await saveSession(sql, sessionToSave(updated, created));
   if (action.kind === 'start') {
     // The conversation open on this channel ends: the person (or staff) started something else.
     if (action.open) await endSession(sql, action.open.id, 'COMPLETED');
@@ -208,6 +218,11 @@ export async function runTurn(deps: TurnDeps, turn: Turn, action: TurnAction, be
     });
   }
   return { output, session: active, queue, replyId };
+}
+
+/** The answered session as it is saved: a flow started in its place completes it. */
+function sessionToSave(updated: StoredSession, created: SessionState | null): StoredSession {
+  return created ? { ...updated, status: updated.status === 'ACTIVE' ? 'COMPLETED' : updated.status } : updated;
 }
 
 /**

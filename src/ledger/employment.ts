@@ -34,6 +34,8 @@ export interface NewEmploymentEvent {
   jobLeadId?: number | null;
   /** The confirmation backing the record: a TEMPORARILY_UNWILLING record (Annex 1), or a status staff confirmed. */
   confirmationId?: number | null;
+  /** The Employer record the worker joined (absorption and referral subsidies, §14). */
+  employerId?: number | null;
 }
 
 /**
@@ -47,9 +49,9 @@ export async function appendEmploymentEvent(sql: Sql, e: NewEmploymentEvent, p: 
     `WITH ev AS (
        INSERT INTO "EmploymentEvent" ("workerId", status, employer, place, industry, "monthlyWage", reason, "effectiveDate",
                                       "reportedAt", source, channel, "inboundMessageId", "callSid", "familyContactId", "reportedById",
-                                      "confirmationId", insured, "jobLeadId")
+                                      "confirmationId", insured, "jobLeadId", "employerId")
        VALUES ($1, $2::"EmploymentStatus", $3, $4, $5, $6, $7, $8::date, $9::timestamp(3), $10::"EventSource", $11::"Channel", $12, $13, $14,
-               $15, $16, $17, $18)
+               $15, $16, $17, $18, $20)
        RETURNING id, status, "effectiveDate", "reportedAt"
      ), cur AS (
        SELECT id, status FROM (
@@ -85,6 +87,7 @@ export async function appendEmploymentEvent(sql: Sql, e: NewEmploymentEvent, p: 
       e.insured ?? null,
       e.jobLeadId ?? null,
       e.status === 'RETURNED_HOME',
+      e.employerId ?? null,
     ],
   );
   const row = r.rows[0];
@@ -102,9 +105,9 @@ export async function appendEmploymentEvent(sql: Sql, e: NewEmploymentEvent, p: 
 export async function reconfirmStatus(sql: Sql, workerId: number, p: Provenance, now = new Date()): Promise<bigint | null> {
   const r = await sql.query<{ id: string }>(
     `INSERT INTO "EmploymentEvent" ("workerId", status, employer, place, industry, "monthlyWage", insured, reason, "effectiveDate",
-                                    "reportedAt", source, channel, "inboundMessageId", "callSid", "familyContactId", "jobLeadId")
+                                    "reportedAt", source, channel, "inboundMessageId", "callSid", "familyContactId", "jobLeadId", "employerId")
      SELECT e."workerId", e.status, e.employer, e.place, e.industry, e."monthlyWage", e.insured, e.reason, e."effectiveDate",
-            $2::timestamp(3), $3::"EventSource", $4::"Channel", $5, $6, $7, e."jobLeadId"
+            $2::timestamp(3), $3::"EventSource", $4::"Channel", $5, $6, $7, e."jobLeadId", e."employerId"
        FROM "Worker" w JOIN "EmploymentEvent" e ON e.id = w."currentEventId"
       WHERE w.id = $1
      RETURNING id`,

@@ -3,7 +3,7 @@
  * enqueueSends); the queue job carries only its id. Status moves forward only (see STATUS_RANK).
  */
 
-import type { Sql } from '../db/sql.js';
+import type { Sql, Statement } from '../db/sql.js';
 import type { Channel, MessageKind, MessageStatus } from '../generated/prisma/enums.js';
 import { smsSegments, smsText } from './sms-text.js';
 
@@ -31,13 +31,20 @@ export interface NewMessage {
   choices?: MessageChoice[] | null;
 }
 
-/** Inserts the row; returns its id. SMS segments are counted on the text as sent (choices included). */
-export async function createMessage(sql: Sql, m: NewMessage): Promise<bigint> {
+/**
+ * Inserts the row; returns its id. SMS segments are counted on the text as sent (choices included).
+ * `before`: a write to run in the same statement (as a CTE, parameters numbered from $1), so a
+ * conversation turn writes its reply and its session in one round trip.
+ */
+export async function createMessage(sql: Sql, m: NewMessage, before?: Statement): Promise<bigint> {
   const choices = m.choices?.length ? m.choices : null;
+  const offset = before?.values.length ?? 0;
+  const p = (i: number) => `$${offset + i}`;
   const r = await sql.query<{ id: string }>(
-    `INSERT INTO "OutboundMessage" (kind, channel, body, language, "workerId", "familyContactId", "toAddress", "inReplyToId", "campaignId", segments, choices)
-     VALUES ($1::"MessageKind", $2::"Channel", $3, $4, $5, $6, $7, $8, $9, $10, $11::jsonb) RETURNING id`,
+    `${before ? `WITH before AS (${before.text}) ` : ''}INSERT INTO "OutboundMessage" (kind, channel, body, language, "workerId", "familyContactId", "toAddress", "inReplyToId", "campaignId", segments, choices)
+     VALUES (${p(1)}::"MessageKind", ${p(2)}::"Channel", ${p(3)}, ${p(4)}, ${p(5)}::int, ${p(6)}::int, ${p(7)}, ${p(8)}::bigint, ${p(9)}::int, ${p(10)}::int, ${p(11)}::jsonb) RETURNING id`,
     [
+      ...(before?.values ?? []),
       m.kind,
       m.channel,
       m.body,

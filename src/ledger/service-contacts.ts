@@ -9,6 +9,7 @@ import type { Prisma } from '../generated/prisma/client.js';
 import type { Channel, ServiceKind } from '../generated/prisma/enums.js';
 import { recordAudit } from '../staff/audit.js';
 import { type Staff, scopeFilter } from '../staff/scope.js';
+import { agencyInScope, employerInScope } from './subsidy-parties.js';
 
 /** What staff record by hand. */
 export const STAFF_SERVICE_KINDS = [
@@ -27,6 +28,10 @@ export interface NewStaffService {
   note?: string | null;
   /** The job lead referred to or offered, if any (inside the caller's scope or above it). */
   jobLeadId?: number | null;
+  /** JOB_REFERRAL: the service agency that made the referral (referral subsidy, §14). */
+  agencyId?: number | null;
+  /** JOB_REFERRAL: the Employer record the worker was referred to. */
+  employerId?: number | null;
   /** Who did it, when not the caller (a staff user of the caller's scope). */
   staffUserId?: number;
   /** How it was recorded: API or CLI. */
@@ -64,6 +69,10 @@ export async function recordServiceContact(
     if (!lead || !(lead.region.code.startsWith(staff.regionCode) || staff.regionCode.startsWith(lead.region.code)))
       throw invalid('body/jobLeadId', 'names no job lead of your scope');
   }
+  if ((s.agencyId != null || s.employerId != null) && s.kind !== 'JOB_REFERRAL')
+    throw invalid(s.agencyId != null ? 'body/agencyId' : 'body/employerId', 'goes with kind JOB_REFERRAL only');
+  if (s.agencyId != null) await agencyInScope(tx, staff, s.agencyId, 'body/agencyId');
+  if (s.employerId != null) await employerInScope(tx, staff, s.employerId, 'body/employerId');
   const contact = await tx.serviceContact.create({
     data: {
       kind: s.kind,
@@ -73,6 +82,8 @@ export async function recordServiceContact(
       channel: s.via,
       staffUserId,
       jobLeadId: s.jobLeadId ?? null,
+      agencyId: s.agencyId ?? null,
+      employerId: s.employerId ?? null,
       note: s.note?.trim() || null,
     },
     select: { id: true },

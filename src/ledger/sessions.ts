@@ -4,7 +4,7 @@
  * conversation per person and channel. Rows are read FOR UPDATE inside the per-sender
  * transaction, so a restart mid-conversation resumes from the last answer that committed.
  */
-import type { Sql } from '../db/sql.js';
+import type { Sql, Statement } from '../db/sql.js';
 import type { Channel } from '../generated/prisma/enums.js';
 import type { JsonObject } from './json.js';
 
@@ -33,7 +33,8 @@ export interface StoredSession<F extends string = string> extends SessionRecord<
 
 export const activeKey = (channel: Channel, address: string) => `${channel}:${address}`;
 
-interface Row {
+/** A ConversationSession row as `SESSION_COLUMNS` and the `expired` comparison read it. */
+export interface SessionRow {
   id: number;
   channel: Channel;
   address: string;
@@ -48,7 +49,7 @@ interface Row {
   expired: boolean;
 }
 
-const COLUMNS = `id, channel, address, "workerId", "familyContactId", flow, step, state, status, retries, "expiresAt"`;
+export const SESSION_COLUMNS = `id, channel, address, "workerId", "familyContactId", flow, step, state, status, retries, "expiresAt"`;
 /**
  * The person's active conversation on the channel, locked for this transaction; expired ones
  * included. `F`: the flow ids the caller runs (a row of a flow it no longer has is the caller's
@@ -61,22 +62,34 @@ export async function activeSession<F extends string = string>(
   now: Date,
 ): Promise<StoredSession<F> | null> {
   // Timestamps are compared in SQL: the columns have no time zone, and the values are UTC.
-  const r = await sql.query<Row>(
-    `SELECT ${COLUMNS}, "expiresAt" < $2::timestamp(3) AS expired FROM "ConversationSession" WHERE "activeKey" = $1 FOR UPDATE`,
+  const r = await sql.query<SessionRow>(
+    `SELECT ${SESSION_COLUMNS}, "expiresAt" < $2::timestamp(3) AS expired FROM "ConversationSession" WHERE "activeKey" = $1 FOR UPDATE`,
     [activeKey(channel, address), now.toISOString()],
   );
-  return r.rows[0] ? ({ ...r.rows[0], flow: r.rows[0].flow as F } satisfies StoredSession<F>) : null;
+  return r.rows[0] ? sessionFromRow<F>(r.rows[0]) : null;
+}
+
+/** The session a row holds. `F`: the flow ids the caller runs. */
+export function sessionFromRow<F extends string = string>(row: SessionRow): StoredSession<F> {
+  return { ...row, flow: row.flow as F } satisfies StoredSession<F>;
+}
+
+/** The UPDATE that writes a session's progress; an ended session gives up its active key. */
+export function saveSessionStatement(s: StoredSession<string>, offset = 0): Statement {
+  const p = (i: number) => `$${offset + i}`;
+  return {
+    text: `UPDATE "ConversationSession"
+        SET flow = ${p(2)}, step = ${p(3)}, state = ${p(4)}::jsonb, status = ${p(5)}::"SessionStatus", retries = ${p(6)}, "expiresAt" = ${p(7)},
+            "activeKey" = CASE WHEN ${p(5)}::"SessionStatus" = 'ACTIVE' THEN "activeKey" END, "updatedAt" = now()
+      WHERE id = ${p(1)}`,
+    values: [s.id, s.flow, s.step, JSON.stringify(s.state), s.status, s.retries, s.expiresAt.toISOString()],
+  };
 }
 
 /** Writes a session's progress; an ended session gives up its active key. */
 export async function saveSession(sql: Sql, s: StoredSession<string>): Promise<void> {
-  await sql.query(
-    `UPDATE "ConversationSession"
-        SET flow = $2, step = $3, state = $4::jsonb, status = $5::"SessionStatus", retries = $6, "expiresAt" = $7,
-            "activeKey" = CASE WHEN $5::"SessionStatus" = 'ACTIVE' THEN "activeKey" END, "updatedAt" = now()
-      WHERE id = $1`,
-    [s.id, s.flow, s.step, JSON.stringify(s.state), s.status, s.retries, s.expiresAt.toISOString()],
-  );
+  const st = saveSessionStatement(s);
+  await sql.query(st.text, st.values);
 }
 
 export interface NewSession<F extends string = string> extends SessionRecord<F> {

@@ -14,6 +14,7 @@ import { type Staff, scopeFilter } from '../staff/scope.js';
 import { appendEmploymentEvent } from './employment.js';
 import { refreshHouseholdCounts } from './household-counts.js';
 import { normaliseMobile } from './phone.js';
+import { employerInScope } from './subsidy-parties.js';
 import { maskPhone } from './worker-directory.js';
 
 function requireWriter(staff: Staff): void {
@@ -127,6 +128,8 @@ export interface StaffEvent {
   jobLeadId?: number | null;
   /** A STATUS confirmation of this worker that backs what staff record (CONFIRMED or APPROVED). */
   confirmationId?: number | null;
+  /** The Employer record the worker joined, inside the caller's scope (the §14 subsidies are computed from it). */
+  employerId?: number | null;
 }
 
 /**
@@ -171,9 +174,10 @@ export async function recordStaffEvent(
     }
     if (e.jobLeadId != null && !(await tx.jobLead.findUnique({ where: { id: e.jobLeadId }, select: { id: true } })))
       throw invalid('body/jobLeadId', 'names no job lead');
+    const employer = e.employerId != null ? await employerInScope(tx, staff, e.employerId, 'body/employerId') : null;
     const eventId = await appendEmploymentEvent(
       sqlIn(tx),
-      { workerId, ...e },
+      { workerId, ...e, employer: e.employer ?? employer?.name ?? null },
       { source: 'STAFF', channel: via, reportedById: staff.userId },
       now,
     );
@@ -183,7 +187,14 @@ export async function recordStaffEvent(
       entity: 'EmploymentEvent',
       entityId: eventId,
       regionId: worker.villageId,
-      details: { workerId, status: e.status, effectiveDate: e.effectiveDate, confirmationId: e.confirmationId ?? null, via },
+      details: {
+        workerId,
+        status: e.status,
+        effectiveDate: e.effectiveDate,
+        confirmationId: e.confirmationId ?? null,
+        employerId: e.employerId ?? null,
+        via,
+      },
     });
     return eventId;
   });

@@ -23,6 +23,9 @@ import {
   workerShortfallPage,
 } from './quota.js';
 import type { GroupBy, ResolvedScope } from './scope.js';
+import { resettlementSites, SITE_HOUSEHOLD_COLUMNS, siteHouseholdPage, siteHouseholdRows, siteSheets } from './sites.js';
+import { SUBSIDY_LINE_COLUMNS, subsidyLedger, subsidyLines, subsidyLinesPage, subsidySheets } from './subsidies.js';
+import { loadSubsidyRules, type SubsidyRules } from './subsidy-rules.js';
 import {
   ZERO_EMPLOYMENT_COLUMNS,
   ZERO_MONTH_COLUMNS,
@@ -37,6 +40,8 @@ export interface ReportParams {
   /** YYYY-MM (China time): zero-employment-monthly (required), national-export (default: this month). */
   month?: string;
   now?: Date;
+  /** The subsidy rules (default: config/subsidy-rules.json). */
+  subsidyRules?: SubsidyRules;
 }
 
 export interface SummaryReport {
@@ -103,6 +108,9 @@ function workerList(name: WorkerListName, zh: string, en: string): ListReport<Wo
   };
 }
 
+const rulesOf = (p: ReportParams) => p.subsidyRules ?? loadSubsidyRules();
+const monthOf = (p: ReportParams) => p.month ?? shanghaiMonth(p.now ?? new Date());
+
 const REPORTS: ReportDef[] = [
   summary('five-clears', '五个一口清', 'Five clears (§19)', async (sql, scope, p) => {
     const data = await fiveClears(sql, scope, { by: p.by, now: p.now });
@@ -167,6 +175,40 @@ const REPORTS: ReportDef[] = [
   workerList('willing-away', '有外出务工意愿人员名单', 'Workers willing to work away'),
   workerList('returnees', '回流人员名单', 'Returnees'),
   workerList('stale', '超过7天未更新人员名单', 'Workers not confirmed for over 7 days'),
+  summary('subsidies', '补贴台账', 'Subsidy ledger (§14, §16)', async (sql, scope, p) => {
+    const data = await subsidyLedger(sql, scope, rulesOf(p), { month: p.month, now: p.now });
+    return { data, sheets: subsidySheets(sql, data) };
+  }),
+  {
+    kind: 'list',
+    name: 'subsidy-lines',
+    zh: '补贴明细',
+    en: 'Subsidy lines with their evidence',
+    columns: SUBSIDY_LINE_COLUMNS,
+    rows: (sql, scope, p) => subsidyLines(sql, scope, rulesOf(p), monthOf(p)),
+    page: (sql, scope, p, after, limit) => subsidyLinesPage(sql, scope, rulesOf(p), monthOf(p), after, limit),
+  },
+  summary(
+    'resettlement-sites',
+    '易地搬迁安置点就业情况',
+    'Relocated households by resettlement site (Annex 4)',
+    async (sql, scope, p) => {
+      const data = await resettlementSites(sql, scope);
+      return { data, sheets: siteSheets(sql, data, p.now) };
+    },
+  ),
+  {
+    kind: 'list',
+    name: 'site-households-without-employment',
+    zh: '安置点无人就业户名单',
+    en: 'Relocated households with labour and nobody employed',
+    columns: SITE_HOUSEHOLD_COLUMNS,
+    rows: (sql, scope, p) => siteHouseholdRows(sql, scope, { now: p.now }),
+    async page(sql, scope, p, after, limit) {
+      const items = await siteHouseholdPage(sql, scope, numericCursor(after), limit, { now: p.now });
+      return { items, next: items.length === limit ? String(items[items.length - 1]?.householdId) : null };
+    },
+  },
   {
     kind: 'list',
     name: 'national-export',
@@ -181,6 +223,14 @@ const REPORTS: ReportDef[] = [
   },
 ];
 
+/** Reports of one month (YYYY-MM, China time): the month is part of their file name. */
+export const MONTHLY_REPORTS: ReadonlySet<string> = new Set([
+  'zero-employment-monthly',
+  'national-export',
+  'subsidies',
+  'subsidy-lines',
+]);
+
 export const REPORT_NAMES: readonly string[] = REPORTS.map((r) => r.name);
 
 export function findReport(name: string): ReportDef | undefined {
@@ -193,7 +243,7 @@ export function listReports(): readonly ReportDef[] {
 
 /** File name for a download: <report>_<region code>[_<month>].<ext>. */
 export function reportFileName(def: ReportDef, scope: ResolvedScope, format: ExportFormat | 'json', month?: string): string {
-  const needsMonth = def.name === 'national-export' || def.name === 'zero-employment-monthly';
+  const needsMonth = MONTHLY_REPORTS.has(def.name);
   return `${def.name}_${scope.code}${needsMonth && month ? `_${month}` : ''}.${format}`;
 }
 

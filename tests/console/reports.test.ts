@@ -107,7 +107,10 @@ describe('console reports', () => {
     for (const r of listReports().filter((d) => d.kind === 'list')) {
       await page.goto(`/console/reports/${r.name}`);
       expect(await text(page.locator('h1')), r.name).toContain(r.zh);
-      expect(await page.locator('#report-table tbody tr').count(), r.name).toBeGreaterThan(0);
+      // The sample ledger records no referral or placement naming an employer (no subsidy lines),
+      // and both its relocated households have someone employed (tests/console/assessment.test.ts shows both lists).
+      if (r.name === 'subsidy-lines' || r.name === 'site-households-without-employment') await page.locator('p.empty').waitFor();
+      else expect(await page.locator('#report-table tbody tr').count(), r.name).toBeGreaterThan(0);
     }
     // Past the last page: an empty page with the way back.
     await page.goto('/console/reports/employed?page=2');

@@ -8,28 +8,23 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { Sql } from '../../db/sql.js';
-import { forbidden, invalid, notFound } from '../../errors.js';
+import { invalid, notFound } from '../../errors.js';
 import { shanghaiMonth } from '../../ledger/china-time.js';
 import { trainingRates } from '../../programs/training.js';
 import { reportDownload } from '../../reports/download.js';
 import { type CellValue, cellValue, type Column as ExportColumn } from '../../reports/export.js';
 import { FIVE_CLEARS_COLUMNS, type FiveClearsReport } from '../../reports/five-clears.js';
-import { findReport, listReports, type ReportDef, type ReportParams } from '../../reports/index.js';
+import { findReport, listReports, MONTHLY_REPORTS, type ReportDef, type ReportParams } from '../../reports/index.js';
 import { type WorkerRow, workerListRows } from '../../reports/lists.js';
 import type { QuotaRow } from '../../reports/quota.js';
-import {
-  GROUP_BYS,
-  type GroupBy,
-  type ResolvedScope,
-  resolveScope,
-  resolveScopeWithin,
-  ScopeError,
-} from '../../reports/scope.js';
+import { GROUP_BYS, type GroupBy, type ResolvedScope } from '../../reports/scope.js';
+import { loadSubsidyRules } from '../../reports/subsidy-rules.js';
 import { zeroEmploymentMonthly } from '../../reports/zero-employment.js';
 import { LEVELS, levelIndex, REGION_CODE_PATTERN, type RegionRef } from '../../staff/scope.js';
 import { barChart, lineChart } from '../charts.js';
 import { type Ctx, ctxOf } from '../context.js';
 import { parseForm } from '../forms.js';
+import { consoleScope } from '../report-scope.js';
 import { Badge, type Column, chinaDate, chinaTime, Field, Pager, Select, Table, withQuery } from '../ui.js';
 
 /** Rows per page of a table. */
@@ -54,7 +49,7 @@ const DownloadQuery = ReportQuery.extend({ format: z.enum(['csv', 'xlsx']) });
 type Query = z.infer<typeof ReportQuery>;
 
 /** Reports that take a month, and the ones that group by a level. */
-const MONTHLY = new Set(['zero-employment-monthly', 'national-export']);
+const MONTHLY = MONTHLY_REPORTS;
 const TRAINING = 'training-rates';
 const SHEET = 'village-sheet';
 
@@ -62,18 +57,7 @@ export async function reportRoutes(app: FastifyInstance): Promise<void> {
   const { pool, prisma } = app.deps.db;
 
   /** The report's region: `code` (default: the header's region) inside the user's own scope. */
-  async function scopeOf(ctx: Ctx, code: string | undefined): Promise<ResolvedScope> {
-    const own = await resolveScope(pool, { regionId: ctx.user.home.id, level: ctx.user.home.level });
-    const wanted = code ?? ctx.user.region.code;
-    try {
-      return await resolveScopeWithin(pool, wanted, own);
-    } catch (err) {
-      // The same refusals as the API, in the user's language.
-      if (err instanceof ScopeError && err.kind === 'OUTSIDE') throw forbidden(ctx.t('reports.outside', { code: wanted }));
-      if (err instanceof ScopeError && err.kind === 'NOT_FOUND') throw notFound(ctx.t('reports.noRegion', { code: wanted }));
-      throw err;
-    }
-  }
+  const scopeOf = (ctx: Ctx, code: string | undefined): Promise<ResolvedScope> => consoleScope(pool, ctx, code);
 
   /** Regions offered in the form: the user's scope, the header's region, its children and the current one. */
   async function regionOptions(ctx: Ctx, current: ResolvedScope): Promise<Array<[string, string]>> {
@@ -141,7 +125,7 @@ export async function reportRoutes(app: FastifyInstance): Promise<void> {
       def,
       pool,
       scope,
-      paramsOf(def, q),
+      paramsOf(def, q, app.deps.config.SUBSIDY_RULES_FILE),
       q.format,
       { headers: ctx.lang === 'en' ? 'en' : 'zh-CN' },
       (err) => req.log.error({ err, report: def.name }, 'report download failed'),
@@ -257,7 +241,7 @@ export async function reportRoutes(app: FastifyInstance): Promise<void> {
     if (!def) throw notFound(ctx.t('common.notFound'));
     const q = parseForm(ReportQuery, req.query);
     const scope = await scopeOf(ctx, q.region);
-    const params = paramsOf(def, q);
+    const params = paramsOf(def, q, app.deps.config.SUBSIDY_RULES_FILE);
     const body =
       def.kind === 'summary' ? await summaryBody(ctx, def, scope, params, q) : await listBody(ctx, def, scope, params, q.page);
     const file = (format: 'csv' | 'xlsx') =>
@@ -475,9 +459,9 @@ function headerOf(ctx: Ctx, c: ExportColumn<never>): string {
   return ctx.lang === 'en' ? c.en : c.zh;
 }
 
-function paramsOf(def: ReportDef, q: { by?: GroupBy; month?: string }): ReportParams {
+function paramsOf(def: ReportDef, q: { by?: GroupBy; month?: string }, rulesFile?: string): ReportParams {
   const month = MONTHLY.has(def.name) ? (q.month ?? shanghaiMonth(new Date())) : q.month;
-  return { by: q.by, month };
+  return { by: q.by, month, subsidyRules: loadSubsidyRules(rulesFile) };
 }
 
 /** `n` months up to and including `month` (YYYY-MM), oldest first. */

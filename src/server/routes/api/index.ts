@@ -11,9 +11,11 @@ import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod
 import { invalid } from '../../../errors.js';
 import { nulPath } from '../../../validation.js';
 import { staffAuth } from '../../auth.js';
+import { agencyRoutes } from './agencies.js';
 import { campaignRoutes } from './campaigns.js';
 import { confirmationRoutes } from './confirmations.js';
 import { consistencyRoutes } from './consistency.js';
+import { employerRoutes } from './employers.js';
 import { importRoutes } from './imports.js';
 import { inboxRoutes } from './inbox.js';
 import { jobLeadRoutes } from './job-leads.js';
@@ -56,4 +58,6 @@ export const apiRoutes: FastifyPluginAsync = async (app) => {
   await app.register(staffUserRoutes);
   await app.register(transferRoutes);
   await app.register(consistencyRoutes);
+  await app.register(agencyRoutes);
+  await app.register(employerRoutes);
 };

@@ -12,6 +12,7 @@ import { notFound } from '../../../errors.js';
 import { reportDownload } from '../../../reports/download.js';
 import { findReport, listReports, REPORT_NAMES } from '../../../reports/index.js';
 import { GROUP_BYS, type ResolvedScope, resolveScope, resolveScopeWithin } from '../../../reports/scope.js';
+import { loadSubsidyRules } from '../../../reports/subsidy-rules.js';
 import { errorResponses, RegionCode } from './schemas.js';
 
 const ReportQuery = z.object({
@@ -25,7 +26,7 @@ const ReportQuery = z.object({
     .string()
     .regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'YYYY-MM')
     .optional()
-    .describe('China month: zero-employment-monthly, national-export'),
+    .describe('China month: zero-employment-monthly, national-export, subsidies, subsidy-lines'),
   headers: z.enum(['zh-CN', 'en']).default('zh-CN').describe('header row language of CSV and XLSX'),
   after: z.string().max(40).optional().describe('JSON pages of a list: `next` of the previous page'),
   limit: z.coerce.number().int().min(1).max(1000).default(100).describe('JSON pages of a list: rows per page'),
@@ -81,7 +82,11 @@ export const reportRoutes: FastifyPluginAsyncZod = async (app) => {
       if (!def) throw notFound(`no report ${req.params.name}`);
       const q = req.query;
       const scope = await requestScope(req.staff, q.region);
-      const params = { by: q.by as (typeof GROUP_BYS)[number] | undefined, month: q.month };
+      const params = {
+        by: q.by as (typeof GROUP_BYS)[number] | undefined,
+        month: q.month,
+        subsidyRules: loadSubsidyRules(app.deps.config.SUBSIDY_RULES_FILE),
+      };
       if (q.format === 'json') {
         if (def.kind === 'summary') return (await def.run(pool, scope, params)).data as z.infer<typeof SummaryBody>;
         const page = await def.page(pool, scope, params, q.after, q.limit);

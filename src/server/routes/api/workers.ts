@@ -168,6 +168,7 @@ const StaffEventBody = z
     insured: z.boolean().nullish(),
     reason: Text(300).nullish(),
     jobLeadId: RowId.nullish().describe('the job lead that placed the worker'),
+    employerId: RowId.nullish().describe('the Employer record the worker joined (absorption subsidy, §14)'),
     confirmationId: RowId.nullish().describe('a CONFIRMED or APPROVED status confirmation that backs it'),
   })
   .strict();
@@ -332,6 +333,8 @@ export const workerRoutes: FastifyPluginAsyncZod = async (app) => {
             occurredAt: z.iso.datetime({ offset: true }).optional().describe('when (default now)'),
             note: Text(1000).optional(),
             jobLeadId: RowId.optional().describe('the lead referred to or offered'),
+            agencyId: RowId.optional().describe('JOB_REFERRAL: the service agency that referred (referral subsidy, §14)'),
+            employerId: RowId.optional().describe('JOB_REFERRAL: the Employer record referred to'),
             staffUserId: RowId.optional().describe('who gave it, when not you'),
           })
           .strict(),

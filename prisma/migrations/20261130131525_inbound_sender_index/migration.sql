@@ -1,0 +1,2 @@
+-- CreateIndex
+CREATE INDEX "InboundMessage_channel_fromAddress_id_idx" ON "InboundMessage"("channel", "fromAddress", "id");

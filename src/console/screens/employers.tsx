@@ -1,0 +1,356 @@
+/**
+ * 企业 key employers (§6): the county's monitored employers (township and type filters, search,
+ * paged), a form to add or change one, removal, and an employer's page with its contact. Writes go
+ * through the same staff actions as the API (src/employers/registry.ts: scope, role, audit).
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import {
+  ContactName,
+  CreditCode,
+  EMPLOYER_TYPES,
+  EmployerName,
+  EmployerTypeEnum,
+  Mobile,
+  TownshipCode,
+} from '../../employers/fields.js';
+import {
+  addEmployer,
+  type EmployerFields,
+  type EmployerView,
+  employerInScope,
+  listEmployers,
+  removeEmployer,
+  updateEmployer,
+} from '../../employers/registry.js';
+import { DomainError } from '../../errors.js';
+import { type Ctx, ctxOf, redirectWith } from '../context.js';
+import { IdParams, parseForm } from '../forms.js';
+import { ActionButton, Badge, chinaTime, Field, Pager, PostForm, Select, Table } from '../ui.js';
+
+const PAGE = 50;
+
+/** An optional text field whose value, when given, must fit `s`; empty is null. */
+const blankToNull = <S extends z.ZodType<unknown, string>>(s: S) =>
+  z
+    .string()
+    .trim()
+    .optional()
+    .transform((v) => v || null)
+    .pipe(s.nullable());
+
+const employerForm = z.object({
+  name: EmployerName,
+  creditCode: CreditCode,
+  type: EmployerTypeEnum,
+  townshipCode: TownshipCode,
+  contactName: blankToNull(ContactName),
+  phone: blankToNull(Mobile),
+});
+
+type EmployerValues = Partial<Record<keyof z.input<typeof employerForm>, string>>;
+
+const ListQuery = z.object({
+  page: z.coerce.number().int().min(1).max(10_000).default(1),
+  township: z.union([TownshipCode, z.literal('')]).optional(),
+  type: z.union([EmployerTypeEnum, z.literal('')]).optional(),
+  q: z.string().trim().max(100).optional(),
+  removed: z.enum(['1', '']).optional(),
+});
+
+export function TypeBadge(props: { t: Ctx['t']; type: string | null }) {
+  return <Badge>{props.t(`employers.type.${props.type ?? 'OTHER'}`)}</Badge>;
+}
+
+function EmployerForm(props: {
+  ctx: Ctx;
+  action: string;
+  v: EmployerValues;
+  townships: Array<{ code: string; name: string }>;
+  problem?: string;
+  submit: string;
+  cancel: string;
+}) {
+  const { ctx, v } = props;
+  const { t } = ctx;
+  return (
+    <PostForm ctx={ctx} action={props.action} id="employer-form" class="card">
+      {props.problem ? (
+        <p class="flash error" role="alert">
+          {props.problem}
+        </p>
+      ) : null}
+      <div class="grid2">
+        <div>
+          <Field label={`${t('employers.name')} *`}>
+            <input type="text" name="name" required maxLength={100} value={v.name ?? ''} />
+          </Field>
+          <Field label={`${t('employers.creditCode')} *`} hint={t('employers.creditCodeHint')}>
+            <input type="text" name="creditCode" required maxLength={40} autocapitalize="characters" value={v.creditCode ?? ''} />
+          </Field>
+          <Field label={`${t('employers.typeLabel')} *`}>
+            <Select name="type" value={v.type} options={EMPLOYER_TYPES.map((ty) => [ty, t(`employers.type.${ty}`)])} />
+          </Field>
+        </div>
+        <div>
+          <Field label={`${t('employers.township')} *`}>
+            <Select name="townshipCode" value={v.townshipCode} required options={props.townships.map((r) => [r.code, r.name])} />
+          </Field>
+          <Field label={t('employers.contactName')}>
+            <input type="text" name="contactName" maxLength={50} value={v.contactName ?? ''} />
+          </Field>
+          <Field label={t('employers.phone')} hint={t('employers.phoneHint')}>
+            <input type="tel" name="phone" maxLength={40} value={v.phone ?? ''} />
+          </Field>
+        </div>
+      </div>
+      <div class="actions">
+        <button type="submit" class="primary">
+          {props.submit}
+        </button>
+        <a href={props.cancel}>{t('common.cancel')}</a>
+      </div>
+    </PostForm>
+  );
+}
+
+function valuesOf(e: EmployerView): EmployerValues {
+  return {
+    name: e.name,
+    creditCode: e.creditCode ?? '',
+    type: e.type ?? 'OTHER',
+    townshipCode: e.township.code,
+    contactName: e.contactName ?? '',
+    phone: e.phone?.replace(/^\+86/, '') ?? '',
+  };
+}
+
+export async function employerRoutes(app: FastifyInstance): Promise<void> {
+  const { prisma } = app.deps.db;
+
+  /** The townships of the console's region (the region itself when it is one). */
+  async function townships(ctx: Ctx) {
+    const here = ctx.user.region;
+    if (here.level === 'TOWNSHIP') return [{ code: here.code, name: here.name }];
+    return prisma.region.findMany({
+      where: { level: 'TOWNSHIP', code: { startsWith: here.code } },
+      orderBy: { code: 'asc' },
+      select: { code: true, name: true },
+      take: 1000,
+    });
+  }
+
+  /** The form again, filled in as sent, with what was wrong (400) or refused. */
+  async function formPage(
+    req: FastifyRequest,
+    reply: FastifyReply,
+    o: { v: EmployerValues; problem?: string; status?: number; id?: number },
+  ) {
+    const ctx = ctxOf(req);
+    const { t } = ctx;
+    if (ctx.user.role === 'VIEWER') throw new DomainError(403, 'forbidden', t('employers.viewerRefused'));
+    const edit = o.id !== undefined;
+    return reply.page(
+      edit ? t('employers.edit') : t('employers.new'),
+      <EmployerForm
+        ctx={ctx}
+        action={edit ? `/console/employers/${o.id}/edit` : '/console/employers'}
+        v={o.v}
+        townships={await townships(ctx)}
+        problem={o.problem}
+        submit={edit ? t('common.save') : t('employers.create')}
+        cancel={edit ? `/console/employers/${o.id}` : '/console/employers'}
+      />,
+      o.status ?? 200,
+    );
+  }
+
+  /** The form's fields, or what is wrong with them (the field's label and why). */
+  function readForm(ctx: Ctx, raw: EmployerValues): { fields: EmployerFields } | { problem: string } {
+    const r = employerForm.safeParse(raw);
+    if (r.success) return { fields: r.data };
+    const issue = r.error.issues[0]!;
+    const field = String(issue.path[0] ?? 'form');
+    return {
+      problem: `${ctx.t(`employers.${field === 'type' ? 'typeLabel' : field === 'townshipCode' ? 'township' : field}`)}：${issue.message}`,
+    };
+  }
+
+  /** A refusal the form can show (a code registered already, a township outside the scope). */
+  function refusal(ctx: Ctx, err: unknown): string | null {
+    if (!(err instanceof DomainError)) return null;
+    if (err.code === 'duplicate_credit_code') return ctx.t('employers.duplicate');
+    if (err.statusCode === 400 || err.statusCode === 403) return err.message;
+    return null;
+  }
+
+  app.get('/employers', async (req, reply) => {
+    const ctx = ctxOf(req);
+    const { t } = ctx;
+    const q = parseForm(ListQuery, req.query);
+    const rows = await listEmployers(prisma, ctx.user.staff, {
+      regionCode: q.township || undefined,
+      type: q.type || undefined,
+      search: q.q || undefined,
+      removed: q.removed === '1',
+      offset: (q.page - 1) * PAGE,
+      limit: PAGE + 1,
+    });
+    const more = rows.length > PAGE;
+    if (more) rows.length = PAGE;
+    return reply.page(
+      t('employers.title'),
+      <>
+        <div class="actions">
+          {ctx.user.role !== 'VIEWER' ? (
+            <a class="button" href="/console/employers/new">
+              {t('employers.new')}
+            </a>
+          ) : null}
+        </div>
+        <form method="get" action="/console/employers" class="filters">
+          <Field label={t('employers.township')}>
+            <Select
+              name="township"
+              value={q.township ?? ''}
+              blank={t('common.all')}
+              options={(await townships(ctx)).map((r) => [r.code, r.name])}
+            />
+          </Field>
+          <Field label={t('employers.typeLabel')}>
+            <Select
+              name="type"
+              value={q.type ?? ''}
+              blank={t('common.all')}
+              options={EMPLOYER_TYPES.map((ty) => [ty, t(`employers.type.${ty}`)])}
+            />
+          </Field>
+          <Field label={t('common.search')}>
+            <input type="search" name="q" maxLength={100} value={q.q ?? ''} placeholder={t('employers.searchHint')} />
+          </Field>
+          <label class="check">
+            <input type="checkbox" name="removed" value="1" checked={q.removed === '1'} /> {t('employers.showRemoved')}
+          </label>
+          <button type="submit">{t('common.filter')}</button>
+        </form>
+        <Table
+          id="employers"
+          rows={rows}
+          empty={t('employers.none')}
+          columns={[
+            { label: t('employers.name'), cell: (e) => <a href={`/console/employers/${e.id}`}>{e.name}</a> },
+            { label: t('employers.typeLabel'), cell: (e) => <TypeBadge t={t} type={e.type} /> },
+            { label: t('employers.township'), cell: (e) => e.township.name },
+            { label: t('employers.creditCode'), cell: (e) => <code>{e.creditCode}</code> },
+            { label: t('employers.contactName'), cell: (e) => e.contactName ?? '—' },
+            { label: t('common.phone'), cell: (e) => e.phone?.replace(/^\+86/, '') ?? '—' },
+          ]}
+        />
+        <Pager ctx={ctx} page={q.page} hasMore={more} />
+      </>,
+    );
+  });
+
+  app.get('/employers/new', async (req, reply) => formPage(req, reply, { v: { type: 'COMMUNITY_FACTORY' } }));
+
+  app.post('/employers', async (req, reply) => {
+    const ctx = ctxOf(req);
+    const raw = (req.body ?? {}) as EmployerValues;
+    const read = readForm(ctx, raw);
+    if ('problem' in read) return formPage(req, reply, { v: raw, problem: read.problem, status: 400 });
+    try {
+      const e = await addEmployer(prisma, ctx.user.staff, read.fields, 'CONSOLE');
+      return redirectWith(reply, `/console/employers/${e.id}`, { kind: 'ok', text: ctx.t('employers.created') });
+    } catch (err) {
+      const problem = refusal(ctx, err);
+      if (problem === null) throw err;
+      return formPage(req, reply, { v: raw, problem, status: (err as DomainError).statusCode });
+    }
+  });
+
+  app.get('/employers/:id/edit', async (req, reply) => {
+    const ctx = ctxOf(req);
+    const { id } = parseForm(IdParams, req.params);
+    const e = await employerInScope(prisma, ctx.user.staff, id);
+    return formPage(req, reply, { v: valuesOf(e), id });
+  });
+
+  app.post('/employers/:id/edit', async (req, reply) => {
+    const ctx = ctxOf(req);
+    const { id } = parseForm(IdParams, req.params);
+    const raw = (req.body ?? {}) as EmployerValues;
+    const read = readForm(ctx, raw);
+    if ('problem' in read) return formPage(req, reply, { v: raw, problem: read.problem, status: 400, id });
+    try {
+      await updateEmployer(prisma, ctx.user.staff, id, read.fields, 'CONSOLE');
+      return redirectWith(reply, `/console/employers/${id}`, { kind: 'ok', text: ctx.t('employers.saved') });
+    } catch (err) {
+      const problem = refusal(ctx, err);
+      if (problem === null) throw err;
+      return formPage(req, reply, { v: raw, problem, status: (err as DomainError).statusCode, id });
+    }
+  });
+
+  app.post('/employers/:id/remove', async (req, reply) => {
+    const ctx = ctxOf(req);
+    const { id } = parseForm(IdParams, req.params);
+    await removeEmployer(prisma, ctx.user.staff, id, 'CONSOLE');
+    return redirectWith(reply, `/console/employers/${id}`, { kind: 'ok', text: ctx.t('employers.removed') });
+  });
+
+  app.get('/employers/:id', async (req, reply) => {
+    const ctx = ctxOf(req);
+    const { t } = ctx;
+    const { id } = parseForm(IdParams, req.params);
+    const e = await employerInScope(prisma, ctx.user.staff, id);
+    const canWrite = ctx.user.role !== 'VIEWER' && !e.removedAt;
+    return reply.page(
+      e.name,
+      <>
+        <p>
+          <a href="/console/employers">← {t('employers.title')}</a>
+        </p>
+        <section class="card">
+          <dl class="facts" id="employer-facts">
+            <dt>{t('employers.typeLabel')}</dt>
+            <dd>
+              <TypeBadge t={t} type={e.type} />
+              {e.removedAt ? (
+                <>
+                  {' '}
+                  <Badge kind="muted">{t('employers.removedOn', { when: chinaTime(e.removedAt) })}</Badge>
+                </>
+              ) : null}
+            </dd>
+            <dt>{t('employers.creditCode')}</dt>
+            <dd>
+              <code>{e.creditCode}</code>
+            </dd>
+            <dt>{t('employers.township')}</dt>
+            <dd>{e.township.name}</dd>
+            <dt>{t('employers.contactName')}</dt>
+            <dd>{e.contactName ?? '—'}</dd>
+            <dt>{t('employers.phone')}</dt>
+            <dd>{e.phone?.replace(/^\+86/, '') ?? '—'}</dd>
+            <dt>{t('employers.added')}</dt>
+            <dd>{chinaTime(e.createdAt)}</dd>
+          </dl>
+          {canWrite ? (
+            <div class="actions">
+              <a class="button secondary" href={`/console/employers/${id}/edit`}>
+                {t('employers.edit')}
+              </a>
+              <ActionButton
+                ctx={ctx}
+                action={`/console/employers/${id}/remove`}
+                label={t('employers.remove')}
+                kind="danger"
+                confirm={t('employers.removeConfirm')}
+              />
+            </div>
+          ) : null}
+        </section>
+      </>,
+    );
+  });
+}
