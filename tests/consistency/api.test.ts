@@ -216,5 +216,6 @@ describe('consistency over the API', () => {
     await expect(outreachCli(svc, ['consistency', 'findings', '--rule', 'nonsense'], { token: viewerA })).rejects.toMatchObject({
       stderr: expect.stringContaining('--rule: expected one of'),
     });
-  });
+    // Seven commands, each a Node process of its own: seconds apiece on a busy machine.
+  }, 240_000);
 });
