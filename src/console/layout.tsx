@@ -23,6 +23,7 @@ const NAV: Array<{ key: string; href: string; admin?: boolean }> = [
   { key: 'consistency', href: '/console/consistency' },
   { key: 'subsidies', href: '/console/subsidies' },
   { key: 'sites', href: '/console/sites' },
+  { key: 'assessment', href: '/console/assessment' },
   { key: 'system', href: '/console/system', admin: true },
 ];
 

@@ -22,6 +22,7 @@ import { nulPath } from '../validation.js';
 import { findAsset } from './assets.js';
 import { type Ctx, FLASH_COOKIE, type Flash, translator } from './context.js';
 import { Bare, Layout, type RegionPicker } from './layout.js';
+import { assessmentRoutes } from './screens/assessment.js';
 import { authRoutes } from './screens/auth.js';
 import { campaignRoutes } from './screens/campaigns.js';
 import { consistencyScreenRoutes } from './screens/consistency.js';
@@ -229,6 +230,7 @@ export async function consolePlugin(app: FastifyInstance): Promise<void> {
   await app.register(consistencyScreenRoutes);
   await app.register(subsidyRoutes);
   await app.register(siteRoutes);
+  await app.register(assessmentRoutes);
   await app.register(employerRoutes);
 }
 

@@ -8,6 +8,7 @@ import type { Sql } from '../db/sql.js';
 import { invalid } from '../errors.js';
 import { shanghaiMonth } from '../ledger/china-time.js';
 import { INT_MAX } from '../validation.js';
+import { ASSESSMENT_COLUMNS, countyAssessment } from './assessment.js';
 import { type AnySheet, type Column, type ExportFormat, type ExportOptions, writeCsv, writeXlsxSheets } from './export.js';
 import { fiveClears, fiveClearsSheets } from './five-clears.js';
 import { FRESHNESS_COLUMNS, freshness } from './freshness.js';
@@ -209,6 +210,10 @@ const REPORTS: ReportDef[] = [
       return { items, next: items.length === limit ? String(items[items.length - 1]?.householdId) : null };
     },
   },
+  summary('assessment', '就业扶贫考核指标', 'County assessment (§22)', async (sql, scope, p) => {
+    const data = await countyAssessment(sql, scope, { by: p.by, now: p.now });
+    return { data, sheets: [{ name: `考核指标 ${data.year}`, columns: ASSESSMENT_COLUMNS, rows: withTotal(data) }] };
+  }),
   {
     kind: 'list',
     name: 'national-export',

@@ -137,3 +137,20 @@ describe('resettlement sites through the API and the CLI', () => {
     expect(csv).toContain('城关镇月河安置小区');
   });
 });
+
+describe('county assessment through the API and the CLI', () => {
+  it('answers the county by township, and the same figures as one CSV sheet', async () => {
+    const r = await call(svc, 'GET', '/api/v1/reports/assessment', { token: viewer });
+    expect(r.status).toBe(200);
+    expect(r.body.scope.code).toBe(HANYIN);
+    expect(r.body.year).toBe(new Date().getUTCFullYear());
+    expect(r.body.total.workers).toBe(20);
+    expect(r.body.groups.map((g: { code: string }) => g.code)).toEqual(['610921100', '610921101']);
+    expect(r.body.total.consistencyChecked).toBe(0);
+    expect(r.body.total.consistentPercent).toBeNull();
+    expect((await call(svc, 'GET', `/api/v1/reports/assessment?region=${DANFENG}`, { token: viewer })).status).toBe(403);
+    const csv = await outreachCli(svc, ['report', 'assessment', '--region', HANYIN, '--format', 'csv']);
+    const last = csv.trimEnd().split('\r\n').pop()!;
+    expect(last.startsWith(`${HANYIN},汉阴县(合计),${r.body.total.zeroOpen},`)).toBe(true);
+  });
+});

@@ -4,6 +4,7 @@
  * ledger's own paths), the files are the registry's, and another county's region is refused.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { consistentShare, runConsistencyCheck } from '../../src/consistency/index.js';
 import { shanghaiDay, shanghaiMonth } from '../../src/ledger/china-time.js';
 import { recordServiceContact } from '../../src/ledger/service-contacts.js';
 import { recordStaffEvent } from '../../src/ledger/worker-record.js';
@@ -155,5 +156,40 @@ describe('resettlement sites page', () => {
     expect(await text(page.locator('main'))).toContain('"sites"');
     expect(tab.problems).toEqual([]);
     await tab.context.close();
+  });
+});
+
+describe('assessment page', () => {
+  it('shows the four parts of §22 with the consistency share of a real run, per township, and exports one sheet', async () => {
+    const { db } = c.svc.running.container;
+    const county = await db.prisma.region.findUniqueOrThrow({ where: { code: HANYIN } });
+    const run = await runConsistencyCheck(db, { regionId: county.id, trigger: 'staff', taskTitle: '台账逻辑校验' });
+    const share = await consistentShare(db, county.id);
+    expect(share.checked).toBeGreaterThan(0);
+    const tab = await signIn(c, 'hanyinViewer');
+    const { page } = tab;
+    await page.goto('/console/assessment');
+    expect(await text(page.locator('h1'))).toContain(`就业扶贫考核 · 汉阴县 · ${new Date().getUTCFullYear()}`);
+    const expected = `${((100 * share.consistent) / share.checked).toFixed(1)}%`;
+    expect(await text(page.locator('#assessment-use'))).toContain(expected);
+    expect(await text(page.locator('#assessment-use'))).toContain(`${share.consistent} / ${share.checked}`);
+    expect(await text(page.locator('#assessment-zero'))).toContain('零就业户在册');
+    expect(await text(page.locator('#assessment-away'))).toContain('外出务工人数');
+    expect(await page.locator('#assessment-table tbody tr').count()).toBeGreaterThan(0);
+    expect(await text(page.locator('#assessment-table'))).toContain('城关镇');
+    expect(await accessibilityProblems(page)).toEqual([]);
+    expect(tab.problems).toEqual([]);
+    await screenshot(page, 'assessment');
+    const res = await page.request.get(`/console/reports/assessment/download?format=csv&region=${HANYIN}`);
+    expect(res.status()).toBe(200);
+    const lines = (await res.text()).trimEnd().split('\r\n');
+    expect(lines[lines.length - 1]).toContain('汉阴县(合计)');
+    expect(run.checked).toBe(share.checked);
+    await tab.context.close();
+    const phone = await signIn(c, 'hanyinViewer', { viewport: { width: 390, height: 844 } });
+    await phone.page.goto('/console/assessment');
+    await screenshot(phone.page, 'assessment-phone');
+    expect(phone.problems).toEqual([]);
+    await phone.context.close();
   });
 });
