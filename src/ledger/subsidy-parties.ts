@@ -62,11 +62,26 @@ function view(a: {
   };
 }
 
+/** Regions whose agencies and employers the caller may name: their scope and the regions above it. */
+function usableRegions(staff: Staff) {
+  const above = [2, 4, 6, 9].filter((n) => n < staff.regionCode.length).map((n) => staff.regionCode.slice(0, n));
+  return { OR: [{ code: { startsWith: staff.regionCode } }, { code: { in: above } }] };
+}
+
+/** Employers the caller may name on a referral or a placement (not removed), by name: id and name. */
+export async function listNamedEmployers(prisma: Tx, staff: Staff): Promise<Array<{ id: number; name: string }>> {
+  return prisma.employer.findMany({
+    where: { region: usableRegions(staff), removedAt: null },
+    select: { id: true, name: true },
+    orderBy: [{ name: 'asc' }, { id: 'asc' }],
+    take: 1000,
+  });
+}
+
 /** Agencies the caller may name (their scope and the regions above it), by name. */
 export async function listAgencies(prisma: Tx, staff: Staff): Promise<AgencyView[]> {
-  const above = [2, 4, 6, 9].filter((n) => n < staff.regionCode.length).map((n) => staff.regionCode.slice(0, n));
   const rows = await prisma.serviceAgency.findMany({
-    where: { region: { OR: [{ code: { startsWith: staff.regionCode } }, { code: { in: above } }] } },
+    where: { region: usableRegions(staff) },
     select: VIEW,
     orderBy: [{ name: 'asc' }, { id: 'asc' }],
     take: 1000,

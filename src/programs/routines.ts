@@ -9,11 +9,14 @@
  * | training-follow-up       | daily, 09:00             | check-ins 30 days after a course; employed within month |
  * | region-figures           | every 5 minutes          | the console dashboard's figures of every region         |
  * | consistency-check        | daily, 02:30             | the ledger consistency check of every province (§3); with a runId, a run staff asked for |
+ * | employer-survey-links    | the 1st, 08:00           | last month's headcount-survey link to each key employer |
+ * | employer-survey-reminders| the 15th and 18th, 09:00 | a reminder to key employers that have not reported      |
  */
 
 import { runScheduledChecks } from '../consistency/routine.js';
 import { refreshRegionFigures } from '../console/figures.js';
 import type { Container } from '../container.js';
+import { sendMonthlyLinks, sendReminders } from '../employers/survey-messages.js';
 import { enqueueSends } from '../queues/queues.js';
 import { followUpTrainees, publishTrainingLists } from './training.js';
 import { runZeroEmploymentSteps } from './zero-employment-plan.js';
@@ -26,6 +29,8 @@ export const ROUTINES = {
   'training-follow-up': { pattern: '0 9 * * *' },
   'region-figures': { pattern: '*/5 * * * *' },
   'consistency-check': { pattern: '30 2 * * *' },
+  'employer-survey-links': { pattern: '0 8 1 * *' },
+  'employer-survey-reminders': { pattern: '0 9 15,18 * *' },
 } as const;
 
 export type RoutineName = keyof typeof ROUTINES;
@@ -71,6 +76,10 @@ export async function runRoutine(
       return { regions: await refreshRegionFigures(deps.db.pool, opts.now) };
     case 'consistency-check':
       return runScheduledChecks(deps, opts);
+    case 'employer-survey-links':
+      return { ...(await sendMonthlyLinks({ ...deps, enqueue }, opts)) };
+    case 'employer-survey-reminders':
+      return { ...(await sendReminders({ ...deps, enqueue }, opts)) };
     default:
       throw new Error(`unknown routine "${routine}" (known: ${Object.keys(ROUTINES).join(', ')})`);
   }

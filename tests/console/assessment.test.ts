@@ -6,7 +6,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { consistentShare, runConsistencyCheck } from '../../src/consistency/index.js';
 import { shanghaiDay, shanghaiMonth } from '../../src/ledger/china-time.js';
-import { recordServiceContact } from '../../src/ledger/service-contacts.js';
 import { recordStaffEvent } from '../../src/ledger/worker-record.js';
 import type { Staff } from '../../src/staff/scope.js';
 import { accessibilityProblems, type ConsoleService, HANYIN, screenshot, signIn, startConsole, text } from './helpers.js';
@@ -60,23 +59,18 @@ describe('subsidy ledger page', () => {
     const agency = await prisma.serviceAgency.findFirstOrThrow({ where: { name: '汉阴县劳务输出站' } });
     const [a, b] = await workersOf();
     const today = shanghaiDay(new Date());
-    // a: referred by the agency to the factory and placed there today (referral + absorption); b: hired directly.
-    await prisma.$transaction((tx) =>
-      recordServiceContact(tx, hanyin, {
-        workerId: a!.id,
-        kind: 'JOB_REFERRAL',
-        agencyId: agency.id,
-        employerId: factory,
-        via: 'CONSOLE',
-      }),
-    );
-    await recordStaffEvent(
-      prisma,
-      hanyin,
-      a!.id,
-      { status: 'EMPLOYED_LOCAL', effectiveDate: today, employerId: factory },
-      'CONSOLE',
-    );
+    // a: referred by the agency to the factory and placed there today, both recorded on the worker's
+    // page (referral + absorption); b: hired directly, through the ledger's own path.
+    await page.goto(`/console/workers/${a!.id}`);
+    await page.selectOption('#service-form select[name=kind]', 'JOB_REFERRAL');
+    await page.selectOption('#service-form select[name=agencyId]', String(agency.id));
+    await page.selectOption('#service-form select[name=employerId]', String(factory));
+    await Promise.all([page.waitForURL(`**/console/workers/${a!.id}`), page.click('#service-form button[type=submit]')]);
+    await page.selectOption('#status-form select[name=status]', 'EMPLOYED_LOCAL');
+    await page.selectOption('#status-form select[name=employerId]', String(factory));
+    await Promise.all([page.waitForURL(`**/console/workers/${a!.id}`), page.click('#status-form button[type=submit]')]);
+    const referral = await prisma.serviceContact.findFirstOrThrow({ where: { workerId: a!.id, kind: 'JOB_REFERRAL' } });
+    expect(referral).toMatchObject({ agencyId: agency.id, employerId: factory, channel: 'CONSOLE' });
     await recordStaffEvent(
       prisma,
       hanyin,

@@ -14,6 +14,7 @@ import type { Prisma } from '../../generated/prisma/client.js';
 import { EmploymentStatus, FamilyRelation, LaborCapacity } from '../../generated/prisma/enums.js';
 import { listConfirmations } from '../../ledger/confirmations.js';
 import { recordServiceContact, STAFF_SERVICE_KINDS } from '../../ledger/service-contacts.js';
+import { listAgencies, listNamedEmployers } from '../../ledger/subsidy-parties.js';
 import { getWorkerFile, maskPhone } from '../../ledger/worker-directory.js';
 import { workerMessages } from '../../ledger/worker-messages.js';
 import { addFamilyContact, recordStaffEvent, removeFamilyContact, updateWorker } from '../../ledger/worker-record.js';
@@ -313,6 +314,11 @@ export async function ledgerRoutes(app: FastifyInstance): Promise<void> {
       listConfirmations(prisma, user.staff, { workerId: id, limit: 20 }),
     ]);
     const canWrite = user.role !== 'VIEWER';
+    // Who a referral or a placement may name (the §14 subsidies are computed from them).
+    const [agencies, employers] = canWrite
+      ? await Promise.all([listAgencies(prisma, user.staff), listNamedEmployers(prisma, user.staff)])
+      : [[], []];
+    const employerOptions = employers.map((e): [string, string] => [String(e.id), e.name]);
     return reply.page(
       `${w.name} · ${w.village.name}`,
       <>
@@ -439,6 +445,11 @@ export async function ledgerRoutes(app: FastifyInstance): Promise<void> {
                 <Field label={t('ledger.employer')}>
                   <input type="text" name="employer" maxLength={100} />
                 </Field>
+                {employerOptions.length ? (
+                  <Field label={t('ledger.employerRecord')} hint={t('ledger.employerRecordHint')}>
+                    <Select name="employerId" blank="—" options={employerOptions} />
+                  </Field>
+                ) : null}
                 <Field label={t('ledger.place')}>
                   <input type="text" name="place" maxLength={100} />
                 </Field>
@@ -460,6 +471,16 @@ export async function ledgerRoutes(app: FastifyInstance): Promise<void> {
                 <Field label={t('common.note')}>
                   <input type="text" name="note" maxLength={1000} />
                 </Field>
+                {agencies.length ? (
+                  <Field label={t('ledger.referralAgency')} hint={t('ledger.referralHint')}>
+                    <Select name="agencyId" blank="—" options={agencies.map((a) => [String(a.id), a.name])} />
+                  </Field>
+                ) : null}
+                {employerOptions.length ? (
+                  <Field label={t('ledger.referredEmployer')}>
+                    <Select name="employerId" blank="—" options={employerOptions} />
+                  </Field>
+                ) : null}
                 <button type="submit">{t('common.save')}</button>
               </PostForm>
             </section>
@@ -649,12 +670,16 @@ export async function ledgerRoutes(app: FastifyInstance): Promise<void> {
     });
   });
 
+  /** An optional select of a row id: '' is none. */
+  const optionalId = z.preprocess((v) => (v === '' ? undefined : v), RowIdParam.optional());
+
   const EventForm = z.object({
     status: z.enum(EmploymentStatus),
     effectiveDate: z.iso.date(),
     employer: optionalText(100),
     place: optionalText(100),
     reason: optionalText(300),
+    employerId: optionalId,
   });
 
   app.post('/workers/:id/events', async (req, reply) => {
@@ -669,6 +694,8 @@ export async function ledgerRoutes(app: FastifyInstance): Promise<void> {
     kind: z.enum(STAFF_SERVICE_KINDS),
     date: z.iso.date().optional().or(z.literal('')),
     note: optionalText(1000),
+    agencyId: optionalId,
+    employerId: optionalId,
   });
 
   app.post('/workers/:id/services', async (req, reply) => {
@@ -679,7 +706,15 @@ export async function ledgerRoutes(app: FastifyInstance): Promise<void> {
     // A date alone means that day in China; today means now.
     const occurredAt = f.date && f.date !== today ? new Date(`${f.date}T12:00:00+08:00`) : undefined;
     await prisma.$transaction((tx) =>
-      recordServiceContact(tx, ctx.user.staff, { workerId: id, kind: f.kind, note: f.note, occurredAt, via: 'CONSOLE' }),
+      recordServiceContact(tx, ctx.user.staff, {
+        workerId: id,
+        kind: f.kind,
+        note: f.note,
+        occurredAt,
+        agencyId: f.agencyId,
+        employerId: f.employerId,
+        via: 'CONSOLE',
+      }),
     );
     return redirectWith(reply, `/console/workers/${id}`, { kind: 'ok', text: ctx.t('ledger.serviceSaved') });
   });
