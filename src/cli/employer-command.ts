@@ -3,7 +3,7 @@
  * terminal, through the running service's API (scope, roles and audit as there).
  */
 import type { Command } from 'commander';
-import { positiveId, withApiOptions } from './api-client.js';
+import { chinaTime, positiveId, withApiOptions } from './api-client.js';
 
 interface Employer {
   id: number;
@@ -99,4 +99,131 @@ export function registerEmployerCommand(program: Command): void {
     .command('remove <id>')
     .description('stop monitoring an employer (its reports stay)')
     .action(async (v: string) => console.log(line(await call()<Employer>('DELETE', `/employers/${employerId(v)}`))));
+
+  const count = (what: string) => (v: string) => {
+    if (!/^\d{1,7}$/.test(v)) throw new Error(`expected ${what}, a whole number`);
+    return Number(v);
+  };
+  employer
+    .command('report <id>')
+    .description(
+      'enter a monthly report the employer gave by phone (a new revision of the month; recorded as yours, via the CLI)',
+    )
+    .requiredOption('--month <YYYY-MM>', 'the month reported (figures at its end)')
+    .requiredOption('--headcount <n>', 'workers at the month’s end', count('a headcount'))
+    .requiredOption('--poor <n>', 'of them from poor households', count('a count'))
+    .option('--hires <n>', 'hired in the month', count('a count'), 0)
+    .option('--hires-poor <n>', 'of them from poor households', count('a count'), 0)
+    .option('--laid-off <n>', 'separations: laid off', count('a count'), 0)
+    .option('--resigned <n>', 'separations: resigned', count('a count'), 0)
+    .option('--contract-ended <n>', 'separations: contract ended', count('a count'), 0)
+    .option('--seasonal <n>', 'separations: seasonal', count('a count'), 0)
+    .option('--left-poor <n>', 'of the separations, from poor households', count('a count'), 0)
+    .option('--vacancies <n>', 'open posts at the month’s end', count('a count'), 0)
+    .option('--wage-min <yuan>', 'the vacancies’ monthly wage from', count('an amount'))
+    .option('--wage-max <yuan>', 'the vacancies’ monthly wage to', count('an amount'))
+    .option('--production <status>', 'NORMAL | REDUCED | STOPPED', 'NORMAL')
+    .option('--explanation <text>', 'why the figures do not add up, when they do not')
+    .option(
+      '--layoff <name:mobile-or-id4>',
+      'a laid-off poor-household worker (repeatable)',
+      (v: string, all: string[]) => [...all, v],
+      [] as string[],
+    )
+    .action(
+      async (
+        v: string,
+        o: {
+          month: string;
+          headcount: number;
+          poor: number;
+          hires: number;
+          hiresPoor: number;
+          laidOff: number;
+          resigned: number;
+          contractEnded: number;
+          seasonal: number;
+          leftPoor: number;
+          vacancies: number;
+          wageMin?: number;
+          wageMax?: number;
+          production: string;
+          explanation?: string;
+          layoff: string[];
+        },
+      ) => {
+        const layoffs = o.layoff.map((l) => {
+          const [name = '', id = ''] = l.split(/[:：]/);
+          return /^\d{3}[\dXx]$/.test(id) ? { name, idLast4: id } : { name, phone: id || null };
+        });
+        const r = await call()<{ revision: number; discrepancies: string[]; layoffsMatched: number }>(
+          'POST',
+          `/employers/${employerId(v)}/reports`,
+          {
+            month: o.month,
+            headcount: o.headcount,
+            povertyWorkers: o.poor,
+            hires: o.hires,
+            hiresPoor: o.hiresPoor,
+            separationsLayoff: o.laidOff,
+            separationsResigned: o.resigned,
+            separationsContract: o.contractEnded,
+            separationsSeasonal: o.seasonal,
+            separationsPoor: o.leftPoor,
+            vacancies: o.vacancies,
+            wageMin: o.wageMin ?? null,
+            wageMax: o.wageMax ?? null,
+            production: o.production,
+            explanation: o.explanation ?? null,
+            layoffs,
+          },
+        );
+        const checks = r.discrepancies.length ? ` (explained: ${r.discrepancies.join(', ')})` : '';
+        console.log(
+          `report for ${o.month} recorded: revision ${r.revision}${checks}; ${r.layoffsMatched} named worker(s) found in the ledger`,
+        );
+      },
+    );
+
+  employer
+    .command('reports <id>')
+    .description('the employer’s monthly reports, every revision, newest first')
+    .option('--month <YYYY-MM>', 'only this month')
+    .action(async (v: string, o: { month?: string }) => {
+      const q = new URLSearchParams({ limit: '100' });
+      if (o.month) q.set('month', o.month);
+      const r = await call()<{
+        items: Array<{
+          month: string;
+          revision: number;
+          headcount: number;
+          povertyWorkers: number;
+          source: string;
+          channel: string | null;
+          enteredBy: { username: string } | null;
+          discrepancies: string[];
+        }>;
+      }>('GET', `/employers/${employerId(v)}/reports?${q}`);
+      if (r.items.length === 0) console.log('no reports');
+      for (const x of r.items) {
+        const how = x.source === 'STAFF_PHONE' ? `by phone, @${x.enteredBy?.username ?? '-'} via ${x.channel}` : 'by link';
+        const checks = x.discrepancies.length ? ` [${x.discrepancies.join(', ')}]` : '';
+        console.log(`${x.month} #${x.revision} headcount ${x.headcount} (poor ${x.povertyWorkers}) ${how}${checks}`);
+      }
+    });
+
+  employer
+    .command('reopen')
+    .description('ADMIN: reopen a locked survey month for a county; employers that have not reported get a new link')
+    .requiredOption('--month <YYYY-MM>', 'the month to reopen')
+    .option('--region <code>', 'the county (default: yours)')
+    .option('--days <n>', 'how long it stays open', '7')
+    .action(async (o: { month: string; region?: string; days: string }) => {
+      const r = await call()<{ county: { name: string }; month: string; reopenedUntil: string; linksSent: number }>(
+        'POST',
+        '/employers/survey/reopen',
+        { month: o.month, days: Number(o.days), ...(o.region ? { regionCode: o.region } : {}) },
+      );
+      console.log(`${r.county.name} ${r.month} reopened until ${chinaTime(r.reopenedUntil)}; ${r.linksSent} new link(s) sent`);
+    });
 }

@@ -33,12 +33,13 @@ import { ledgerRoutes } from './screens/ledger.js';
 import { reportRoutes } from './screens/reports.js';
 import { siteRoutes } from './screens/sites.js';
 import { subsidyRoutes } from './screens/subsidies.js';
+import { SURVEY_PATH, surveyFormRoutes } from './screens/survey-form.js';
 import { systemRoutes } from './screens/system.js';
 import { workRoutes } from './screens/work.js';
 import { resolveSession, SESSION_COOKIE } from './session.js';
 
-/** Routes that work without a session. */
-const PUBLIC = new Set(['/console/sign-in', '/console/link/:token', '/console/assets/:hash/:name']);
+/** Routes that work without a session (the employer's survey form: its signed link is the credential). */
+const PUBLIC = new Set(['/console/sign-in', '/console/link/:token', '/console/assets/:hash/:name', SURVEY_PATH]);
 
 declare module 'fastify' {
   interface FastifyReply {
@@ -230,6 +231,7 @@ export async function consolePlugin(app: FastifyInstance): Promise<void> {
   await app.register(siteRoutes);
   await app.register(assessmentRoutes);
   await app.register(employerRoutes);
+  await app.register(surveyFormRoutes);
 }
 
 function forbiddenForm(err: Error): DomainError {

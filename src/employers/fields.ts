@@ -55,3 +55,48 @@ export const SurveyMonth = z
   .string()
   .regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'expected a month as YYYY-MM')
   .refine((m) => m >= '2000-01' && m <= '2099-12', 'expected a month between 2000-01 and 2099-12');
+
+/** A count of people: a whole number from 0 to a million. */
+export const Count = z.number().int().min(0).max(1_000_000);
+/** A monthly wage in yuan. */
+export const Wage = z.number().int().min(0).max(1_000_000);
+
+export const ProductionStatusEnum = z.enum(['NORMAL', 'REDUCED', 'STOPPED']);
+
+/** A laid-off poor-household worker the employer names: name, and a mobile or the ID's last 4 to find them. */
+export const NamedLayoff = z.object({
+  name: z.string().trim().min(1).max(50),
+  phone: Mobile.nullish(),
+  idLast4: z
+    .string()
+    .trim()
+    .toUpperCase()
+    .regex(/^\d{3}[\dX]$/, 'expected the last 4 characters of an ID number')
+    .nullish(),
+});
+
+/** A month's figures as the employer (or staff, by phone) gives them. */
+export const ReportFigures = z
+  .object({
+    headcount: Count.describe('workers on the payroll at the month’s end'),
+    povertyWorkers: Count.describe('of them, from poor households'),
+    hires: Count,
+    hiresPoor: Count.describe('of the hires, from poor households'),
+    separationsLayoff: Count.describe('separations: laid off'),
+    separationsResigned: Count.describe('separations: resigned'),
+    separationsContract: Count.describe('separations: contract ended'),
+    separationsSeasonal: Count.describe('separations: seasonal'),
+    separationsPoor: Count.describe('of the separations, from poor households'),
+    vacancies: Count.describe('open posts at the month’s end'),
+    wageMin: Wage.nullish().describe('the vacancies’ monthly wage range, yuan'),
+    wageMax: Wage.nullish(),
+    production: ProductionStatusEnum,
+    explanation: z.string().trim().max(500).nullish().describe('why the figures do not add up, when they do not'),
+    layoffs: z.array(NamedLayoff).max(50).default([]).describe('laid-off poor-household workers, for follow-up (§8)'),
+  })
+  .refine((f) => f.wageMin == null || f.wageMax == null || f.wageMin <= f.wageMax, {
+    message: 'must not be below wageMin',
+    path: ['wageMax'],
+  });
+
+export type ReportFiguresInput = z.output<typeof ReportFigures>;

@@ -8,9 +8,12 @@
  * | training-list-publish    | the 1st, 08:00           | last month's training-demand list of every county      |
  * | training-follow-up       | daily, 09:00             | check-ins 30 days after a course; employed within month |
  * | region-figures           | every 5 minutes          | the console dashboard's figures of every region         |
+ * | employer-survey-links    | the 1st, 08:00           | last month's headcount-survey link to each key employer |
+ * | employer-survey-reminders| the 15th and 18th, 09:00 | a reminder to key employers that have not reported      |
  */
 import { refreshRegionFigures } from '../console/figures.js';
 import type { Container } from '../container.js';
+import { sendMonthlyLinks, sendReminders } from '../employers/survey-messages.js';
 import { enqueueSends } from '../queues/queues.js';
 import { followUpTrainees, publishTrainingLists } from './training.js';
 import { runZeroEmploymentSteps } from './zero-employment-plan.js';
@@ -22,6 +25,8 @@ export const ROUTINES = {
   'training-list-publish': { pattern: '0 8 1 * *' },
   'training-follow-up': { pattern: '0 9 * * *' },
   'region-figures': { pattern: '*/5 * * * *' },
+  'employer-survey-links': { pattern: '0 8 1 * *' },
+  'employer-survey-reminders': { pattern: '0 9 15,18 * *' },
 } as const;
 
 export type RoutineName = keyof typeof ROUTINES;
@@ -65,6 +70,10 @@ export async function runRoutine(
     }
     case 'region-figures':
       return { regions: await refreshRegionFigures(deps.db.pool, opts.now) };
+    case 'employer-survey-links':
+      return { ...(await sendMonthlyLinks({ ...deps, enqueue }, opts)) };
+    case 'employer-survey-reminders':
+      return { ...(await sendReminders({ ...deps, enqueue }, opts)) };
     default:
       throw new Error(`unknown routine "${routine}" (known: ${Object.keys(ROUTINES).join(', ')})`);
   }

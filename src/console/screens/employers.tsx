@@ -1,7 +1,8 @@
 /**
  * 企业 key employers (§6): the county's monitored employers (township and type filters, search,
- * paged), a form to add or change one, removal, and an employer's page with its contact. Writes go
- * through the same staff actions as the API (src/employers/registry.ts: scope, role, audit).
+ * paged), a form to add or change one, removal, an employer's page with its contact and every
+ * revision of its monthly reports, and the entry of a report staff took by phone. Writes go
+ * through the same staff actions as the API (src/employers/: scope, role, audit).
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
@@ -12,6 +13,7 @@ import {
   EmployerName,
   EmployerTypeEnum,
   Mobile,
+  SurveyMonth,
   TownshipCode,
 } from '../../employers/fields.js';
 import {
@@ -23,8 +25,17 @@ import {
   removeEmployer,
   updateEmployer,
 } from '../../employers/registry.js';
+import { previousMonth, surveyMonthAt } from '../../employers/survey-calendar.js';
+import {
+  ExplanationNeeded,
+  enterReport,
+  type ReportRevision,
+  reportRevisions,
+  separations,
+} from '../../employers/survey-reports.js';
 import { DomainError } from '../../errors.js';
 import { type Ctx, ctxOf, redirectWith } from '../context.js';
+import { DiscrepancyList, FigureFields, type FigureValues, readFigures } from '../employer-report-form.js';
 import { IdParams, parseForm } from '../forms.js';
 import { ActionButton, Badge, chinaTime, Field, Pager, PostForm, Select, Table } from '../ui.js';
 
@@ -303,6 +314,7 @@ export async function employerRoutes(app: FastifyInstance): Promise<void> {
     const { t } = ctx;
     const { id } = parseForm(IdParams, req.params);
     const e = await employerInScope(prisma, ctx.user.staff, id);
+    const revisions = await reportRevisions(prisma, id, { limit: 60 });
     const canWrite = ctx.user.role !== 'VIEWER' && !e.removedAt;
     return reply.page(
       e.name,
@@ -337,6 +349,9 @@ export async function employerRoutes(app: FastifyInstance): Promise<void> {
           </dl>
           {canWrite ? (
             <div class="actions">
+              <a class="button" id="enter-report" href={`/console/employers/${id}/report`}>
+                {t('employers.enter')}
+              </a>
               <a class="button secondary" href={`/console/employers/${id}/edit`}>
                 {t('employers.edit')}
               </a>
@@ -350,7 +365,137 @@ export async function employerRoutes(app: FastifyInstance): Promise<void> {
             </div>
           ) : null}
         </section>
+        <h2>{t('employers.history')}</h2>
+        <RevisionTable t={t} rows={revisions} />
       </>,
     );
   });
+
+  /** The staff's entry of a report taken by phone, for one of the last 12 months. */
+  async function entryPage(
+    req: FastifyRequest,
+    reply: FastifyReply,
+    o: {
+      month?: string;
+      v?: FigureValues;
+      problem?: string;
+      status?: number;
+      discrepancies?: ExplanationNeeded['discrepancies'];
+    } = {},
+  ) {
+    const ctx = ctxOf(req);
+    const { t } = ctx;
+    const { id } = parseForm(IdParams, req.params);
+    if (ctx.user.role === 'VIEWER') throw new DomainError(403, 'forbidden', t('employers.viewerRefused'));
+    const e = await employerInScope(prisma, ctx.user.staff, id);
+    const months: string[] = [surveyMonthAt(new Date())];
+    while (months.length < 12) months.push(previousMonth(months.at(-1)!));
+    return reply.page(
+      t('employers.enterTitle', { employer: e.name }),
+      <PostForm ctx={ctx} action={`/console/employers/${id}/report`} id="report-form" class="card survey-form">
+        {o.problem ? (
+          <div class="flash error" role="alert" id="problem">
+            {o.problem}
+            {o.discrepancies?.length ? <DiscrepancyList t={t} discrepancies={o.discrepancies} /> : null}
+          </div>
+        ) : null}
+        <p class="hint">{t('employers.enterHint')}</p>
+        <Field label={t('employers.month')}>
+          <Select name="month" value={o.month ?? months[0]} options={months.map((m) => [m, m])} />
+        </Field>
+        <FigureFields t={t} v={o.v ?? {}} discrepancies={o.discrepancies} />
+        <div class="actions">
+          <button type="submit" class="primary">
+            {t('employers.form.submit')}
+          </button>
+          <a href={`/console/employers/${id}`}>{t('common.cancel')}</a>
+        </div>
+      </PostForm>,
+      o.status ?? 200,
+    );
+  }
+
+  app.get('/employers/:id/report', async (req, reply) => entryPage(req, reply));
+
+  app.post('/employers/:id/report', async (req, reply) => {
+    const ctx = ctxOf(req);
+    const { t } = ctx;
+    const { id } = parseForm(IdParams, req.params);
+    const raw = (req.body ?? {}) as FigureValues & { month?: string };
+    const month = parseForm(z.object({ month: SurveyMonth }), raw).month;
+    const read = readFigures(raw);
+    if ('field' in read)
+      return entryPage(req, reply, {
+        month,
+        v: raw,
+        problem: `${t(`employers.form.${read.field}`)}：${t('employers.form.fix')}`,
+        status: 400,
+      });
+    try {
+      const r = await enterReport(app.deps.db, ctx.user.staff, {
+        employerId: id,
+        month,
+        figures: read.figures,
+        channel: 'CONSOLE',
+      });
+      return redirectWith(reply, `/console/employers/${id}`, {
+        kind: 'ok',
+        text: t('employers.entered', { month, revision: r.revision }),
+      });
+    } catch (err) {
+      if (err instanceof ExplanationNeeded)
+        return entryPage(req, reply, {
+          month,
+          v: raw,
+          problem: t('employers.form.explain'),
+          status: 422,
+          discrepancies: err.discrepancies,
+        });
+      if (err instanceof DomainError && err.code === 'month_locked')
+        return entryPage(req, reply, { month, v: raw, problem: t('employers.monthLocked', { month }), status: 409 });
+      throw err;
+    }
+  });
+}
+
+/** Every revision of the employer's reports: who gave it and how, what did not add up and why. */
+function RevisionTable(props: { t: Ctx['t']; rows: ReportRevision[] }) {
+  const { t } = props;
+  return (
+    <Table
+      id="revisions"
+      rows={props.rows}
+      empty={t('employers.noReports')}
+      columns={[
+        { label: t('employers.month'), cell: (r) => r.month },
+        { label: t('employers.revision'), num: true, cell: (r) => r.revision },
+        { label: t('employers.form.headcount'), num: true, cell: (r) => r.headcount },
+        { label: t('employers.poor'), num: true, cell: (r) => r.povertyWorkers },
+        { label: t('employers.form.hires'), num: true, cell: (r) => `${r.hires}（${r.hiresPoor}）` },
+        { label: t('employers.left'), num: true, cell: (r) => `${separations(r)}（${r.separationsPoor}）` },
+        { label: t('employers.form.vacancies'), num: true, cell: (r) => r.vacancies },
+        { label: t('employers.form.production'), cell: (r) => t(`employers.production.${r.production}`) },
+        {
+          label: t('employers.how'),
+          cell: (r) =>
+            r.source === 'STAFF_PHONE'
+              ? t('employers.byPhone', { who: r.enteredBy?.name ?? '—', channel: t(`channel.${r.channel ?? 'CONSOLE'}`) })
+              : t('employers.byLink'),
+        },
+        { label: t('common.when'), cell: (r) => chinaTime(r.reportedAt) },
+        {
+          label: t('employers.checks'),
+          cell: (r) =>
+            r.discrepancies.length ? (
+              <>
+                <Badge kind="warn">{r.discrepancies.map((d) => t(`employers.discrepancyShort.${d}`)).join('、')}</Badge>{' '}
+                {r.explanation}
+              </>
+            ) : (
+              '—'
+            ),
+        },
+      ]}
+    />
+  );
 }

@@ -32,10 +32,10 @@ export async function sweep(
       inbound.rows.map((r) => ({ name: 'inbound', data: { inboundId: r.id }, opts: { jobId: `in-${r.id}` } })),
     );
   }
-  // Only replies and flow messages: broadcast rows are queued by their campaign's dispatcher.
+  // Only replies, flow messages, codes and survey texts: broadcast rows are queued by their campaign's dispatcher.
   const outbound = await deps.db.pool.query<{ id: string; channel: Channel }>(
     `SELECT id, channel FROM "OutboundMessage"
-      WHERE status = 'QUEUED' AND kind IN ('REPLY', 'FLOW', 'OTP') AND "queuedAt" < now() - $1::interval
+      WHERE status = 'QUEUED' AND kind IN ('REPLY', 'FLOW', 'OTP', 'SURVEY') AND "queuedAt" < now() - $1::interval
       ORDER BY id LIMIT $2`,
     [GRACE, LIMIT],
   );

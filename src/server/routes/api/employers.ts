@@ -4,8 +4,20 @@
  */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { ContactName, CreditCode, EmployerName, EmployerTypeEnum, Mobile, TownshipCode } from '../../../employers/fields.js';
+import {
+  ContactName,
+  CreditCode,
+  EmployerName,
+  EmployerTypeEnum,
+  Mobile,
+  ReportFigures,
+  SurveyMonth,
+  TownshipCode,
+} from '../../../employers/fields.js';
 import { addEmployer, employerInScope, listEmployers, removeEmployer, updateEmployer } from '../../../employers/registry.js';
+import { REOPEN_MAX_DAYS, reopenMonth } from '../../../employers/survey-lock.js';
+import { enterReport, reportRevisions } from '../../../employers/survey-reports.js';
+import { enqueueSends } from '../../../queues/queues.js';
 import { requireRole, viaOf } from '../../auth.js';
 import { errorResponses, IdParams, Limit, QueryBool, RegionCode } from './schemas.js';
 
@@ -46,6 +58,43 @@ const ListQuery = z.object({
 });
 
 const WRITE = requireRole('ADMIN', 'OPERATOR');
+
+const ReportBody = ReportFigures.and(z.object({ month: SurveyMonth.describe('the month reported (figures at its end)') }));
+
+const Submitted = z.object({
+  id: z.number(),
+  revision: z.number().describe('1 for the month’s first report; a later one corrects it (all are kept)'),
+  discrepancies: z.array(z.string()).describe('checks the figures failed, explained in `explanation`'),
+  previousHeadcount: z.number().nullable(),
+  layoffsNamed: z.number(),
+  layoffsMatched: z.number().describe('named workers found in the ledger (they get a status check-in)'),
+});
+
+const Revision = z.object({
+  id: z.number(),
+  month: z.string(),
+  revision: z.number(),
+  headcount: z.number(),
+  povertyWorkers: z.number(),
+  hires: z.number(),
+  hiresPoor: z.number(),
+  separationsLayoff: z.number(),
+  separationsResigned: z.number(),
+  separationsContract: z.number(),
+  separationsSeasonal: z.number(),
+  separationsPoor: z.number(),
+  vacancies: z.number(),
+  wageMin: z.number().nullable(),
+  wageMax: z.number().nullable(),
+  production: z.string(),
+  discrepancies: z.array(z.string()),
+  explanation: z.string().nullable(),
+  source: z.enum(['EMPLOYER_LINK', 'STAFF_PHONE']).describe('the employer’s own link, or staff who took it by phone'),
+  channel: z.string().nullable().describe('a staff entry: CONSOLE, API or CLI'),
+  reportedAt: z.date(),
+  enteredBy: z.object({ id: z.number(), username: z.string(), name: z.string() }).nullable(),
+  layoffs: z.array(z.object({ name: z.string(), workerId: z.number().nullable(), followUp: z.string().nullable() })),
+});
 
 export const employerRoutes: FastifyPluginAsyncZod = async (app) => {
   const { prisma } = app.deps.db;
@@ -126,5 +175,79 @@ export const employerRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (req) => removeEmployer(prisma, req.staff, req.params.id, viaOf(req)),
+  );
+
+  app.get(
+    '/employers/:id/reports',
+    {
+      schema: {
+        tags: ['employers'],
+        summary: 'An employer’s monthly reports, every revision (newest first)',
+        params: IdParams,
+        querystring: z.object({ month: SurveyMonth.optional(), limit: Limit }),
+        response: { 200: z.object({ items: z.array(Revision) }), ...errorResponses(400, 404) },
+      },
+    },
+    async (req) => {
+      await employerInScope(prisma, req.staff, req.params.id);
+      return { items: await reportRevisions(prisma, req.params.id, req.query) };
+    },
+  );
+
+  app.post(
+    '/employers/:id/reports',
+    {
+      preHandler: WRITE,
+      schema: {
+        tags: ['employers'],
+        summary: 'Enter a monthly report taken by phone (ADMIN, OPERATOR): a new revision of the month',
+        description:
+          'Figures that do not add up (last month + hires − separations ≠ headcount, a poor-household figure above its total) need an `explanation` (422 explanation_needed without one). A locked month is 409 until an ADMIN reopens it.',
+        params: IdParams,
+        body: ReportBody,
+        response: { 201: Submitted, ...errorResponses(400, 403, 404, 409, 422) },
+      },
+    },
+    async (req, reply) => {
+      const { month, ...figures } = req.body;
+      const r = await enterReport(app.deps.db, req.staff, { employerId: req.params.id, month, figures, channel: viaOf(req) });
+      return reply.code(201).send(r);
+    },
+  );
+
+  app.post(
+    '/employers/survey/reopen',
+    {
+      preHandler: requireRole('ADMIN'),
+      schema: {
+        tags: ['employers'],
+        summary:
+          'Reopen a locked survey month for a county (ADMIN): reports are taken again, unreported employers get a new link',
+        body: z
+          .object({
+            month: SurveyMonth,
+            regionCode: RegionCode.optional().describe('the county (default: yours, when your scope is one county)'),
+            days: z.number().int().min(1).max(REOPEN_MAX_DAYS).optional().describe('how long it stays open (default 7)'),
+          })
+          .strict(),
+        response: {
+          200: z.object({
+            county: z.object({ id: z.number(), code: z.string(), name: z.string() }),
+            month: z.string(),
+            reopenedUntil: z.date(),
+            reopenings: z.number(),
+            linksSent: z.number(),
+          }),
+          ...errorResponses(400, 403, 409),
+        },
+      },
+    },
+    async (req) =>
+      reopenMonth({ ...app.deps, enqueue: (rows) => enqueueSends(app.deps.queues, rows) }, req.staff, {
+        month: req.body.month,
+        countyCode: req.body.regionCode,
+        days: req.body.days,
+        channel: viaOf(req),
+      }),
   );
 };
