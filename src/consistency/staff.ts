@@ -211,10 +211,19 @@ export async function startRun(
   region: RegionRef,
 ): Promise<RunView> {
   const id = await inTransaction(deps.db.pool, (sql) => requestRun(sql, staff, region));
-  await deps.queues.programs.add(
-    'consistency-check',
-    { routine: 'consistency-check', runId: id },
-    { jobId: `consistency-run-${id}`, attempts: 1, removeOnComplete: 100, removeOnFail: 100 },
-  );
+  try {
+    await deps.queues.programs.add(
+      'consistency-check',
+      { routine: 'consistency-check', runId: id },
+      { jobId: `consistency-run-${id}`, attempts: 1, removeOnComplete: 100, removeOnFail: 100 },
+    );
+  } catch (err) {
+    // Not on the queue: say so on the run rather than leave it queued for ever.
+    await deps.db.pool.query(
+      `UPDATE "ConsistencyRun" SET status = 'failed', "finishedAt" = $3::timestamp(3), error = $2 WHERE id = $1 AND status = 'queued'`,
+      [id, `could not be queued: ${(err as Error).message}`.slice(0, 500), new Date().toISOString()],
+    );
+    throw err;
+  }
   return runInScope(deps.db.pool, staff, id);
 }
