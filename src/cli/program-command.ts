@@ -12,6 +12,7 @@
  */
 import { createWriteStream } from 'node:fs';
 import type { Command } from 'commander';
+import { runScheduledChecks } from '../consistency/routine.js';
 import type { Db } from '../db/database.js';
 import { createTexts } from '../i18n.js';
 import { postRoster, type RosterRow } from '../programs/posts.js';
@@ -199,6 +200,9 @@ export function registerProgramCommands(program: Command): void {
         } else if (routine === 'training-list-publish') {
           const r = await publishTrainingLists({ db, texts, enqueue: leaveToSweep, dataDir: config.DATA_DIR }, { countyId });
           console.log(`${r.filter((p) => p.published).length} of ${r.length} county lists published`);
+        } else if (routine === 'consistency-check') {
+          const r = await runScheduledChecks({ db, texts }, { countyId });
+          console.log(`${r.regions} regions checked: ${r.checked} records, ${r.found} findings open`);
         } else {
           const r = await followUpTrainees({ db, texts, enqueue: leaveToSweep }, { countyId });
           console.log(`${r.followedUp.length} trainees followed up, ${r.deferred} deferred, ${r.updated} updated`);

@@ -142,9 +142,14 @@ async function check(sql: Sql, opts: RunOptions, now: Date, at: string): Promise
   );
   const opened = await timed(timings, 'open', () =>
     sql.query(
-      `INSERT INTO "ConsistencyFinding" (${FOUND_COLUMNS}, "foundAt", "foundRunId", "lastSeenAt")
-       SELECT ${FOUND_COLUMNS}, $1::timestamp(3), $2, $1::timestamp(3) FROM consistency_found t
-        WHERE NOT EXISTS (SELECT 1 FROM "ConsistencyFinding" f WHERE f."resolvedAt" IS NULL AND ${key('f', 't')})`,
+      // The new ones are picked before anything is inserted: probing a table while inserting into
+      // it would scan every row this statement already wrote (quadratic on a first province run).
+      `WITH fresh AS MATERIALIZED (
+         SELECT t.* FROM consistency_found t
+          WHERE NOT EXISTS (SELECT 1 FROM "ConsistencyFinding" f WHERE f."resolvedAt" IS NULL AND ${key('f', 't')})
+       )
+       INSERT INTO "ConsistencyFinding" (${FOUND_COLUMNS}, "foundAt", "foundRunId", "lastSeenAt")
+       SELECT ${FOUND_COLUMNS}, $1::timestamp(3), $2, $1::timestamp(3) FROM fresh`,
       [at, runId],
     ),
   );

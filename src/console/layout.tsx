@@ -20,6 +20,7 @@ const NAV: Array<{ key: string; href: string; admin?: boolean }> = [
   { key: 'employers', href: '/console/employers' },
   { key: 'imports', href: '/console/imports' },
   { key: 'reports', href: '/console/reports' },
+  { key: 'consistency', href: '/console/consistency' },
   { key: 'subsidies', href: '/console/subsidies' },
   { key: 'sites', href: '/console/sites' },
   { key: 'assessment', href: '/console/assessment' },

@@ -25,6 +25,7 @@ import { Bare, Layout, type RegionPicker } from './layout.js';
 import { assessmentRoutes } from './screens/assessment.js';
 import { authRoutes } from './screens/auth.js';
 import { campaignRoutes } from './screens/campaigns.js';
+import { consistencyScreenRoutes } from './screens/consistency.js';
 import { dashboardRoutes } from './screens/dashboard.js';
 import { employerRoutes } from './screens/employers.js';
 import { importScreenRoutes } from './screens/imports.js';
@@ -227,6 +228,7 @@ export async function consolePlugin(app: FastifyInstance): Promise<void> {
   await app.register(importScreenRoutes);
   await app.register(campaignRoutes);
   await app.register(jobLeadRoutes);
+  await app.register(consistencyScreenRoutes);
   await app.register(subsidyRoutes);
   await app.register(siteRoutes);
   await app.register(assessmentRoutes);

@@ -8,10 +8,13 @@
  * | training-list-publish    | the 1st, 08:00           | last month's training-demand list of every county      |
  * | training-follow-up       | daily, 09:00             | check-ins 30 days after a course; employed within month |
  * | region-figures           | every 5 minutes          | the console dashboard's figures of every region         |
+ * | consistency-check        | daily, 02:30             | the ledger consistency check of every province (§3); with a runId, a run staff asked for |
  * | employer-survey-links    | the 1st, 08:00           | last month's headcount-survey link to each key employer |
  * | employer-survey-reminders| the 15th and 18th, 09:00 | a reminder to key employers that have not reported      |
  * | employer-layoff-follow-up| every 10 minutes         | a check-in and a task for each laid-off worker named    |
  */
+
+import { runScheduledChecks } from '../consistency/routine.js';
 import { refreshRegionFigures } from '../console/figures.js';
 import type { Container } from '../container.js';
 import { followUpLayoffs } from '../employers/layoff-follow-up.js';
@@ -27,6 +30,7 @@ export const ROUTINES = {
   'training-list-publish': { pattern: '0 8 1 * *' },
   'training-follow-up': { pattern: '0 9 * * *' },
   'region-figures': { pattern: '*/5 * * * *' },
+  'consistency-check': { pattern: '30 2 * * *' },
   'employer-survey-links': { pattern: '0 8 1 * *' },
   'employer-survey-reminders': { pattern: '0 9 15,18 * *' },
   'employer-layoff-follow-up': { pattern: '*/10 * * * *' },
@@ -42,7 +46,7 @@ export function isRoutine(name: string): name is RoutineName {
 export async function runRoutine(
   deps: RoutineDeps,
   routine: string,
-  opts: { countyId?: number; now?: Date } = {},
+  opts: { countyId?: number; runId?: number; now?: Date } = {},
 ): Promise<Record<string, unknown>> {
   const enqueue = (rows: Array<{ id: bigint; channel: import('../generated/prisma/enums.js').Channel }>) =>
     enqueueSends(deps.queues, rows);
@@ -73,6 +77,8 @@ export async function runRoutine(
     }
     case 'region-figures':
       return { regions: await refreshRegionFigures(deps.db.pool, opts.now) };
+    case 'consistency-check':
+      return runScheduledChecks(deps, opts);
     case 'employer-survey-links':
       return { ...(await sendMonthlyLinks({ ...deps, enqueue }, opts)) };
     case 'employer-survey-reminders':

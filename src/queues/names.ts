@@ -48,8 +48,11 @@ export interface QueuePayloads {
     channel: 'SMS' | 'TELEGRAM' | 'VOICE';
     seq: number;
   };
-  /** A named routine of src/programs (e.g. 'zero-employment-steps'), with an optional region scope. */
-  [QueueName.programs]: { routine: string; countyId?: number };
+  /**
+   * A named routine of src/programs (e.g. 'zero-employment-steps'), with an optional region scope;
+   * runId: the ConsistencyRun staff asked for (consistency-check).
+   */
+  [QueueName.programs]: { routine: string; countyId?: number; runId?: number };
 }
 
 /**

@@ -191,11 +191,18 @@ export async function countyAssessment(
     );
     for (const x of q.rows) names.set(x.id, x);
   }
-  // The consistency run's tallies are read per region (a table of one row per village).
-  const db = { pool: sql } as Pick<Db, 'pool'>;
-  const shares = new Map(
-    await Promise.all([scope.regionId, ...ids].map(async (id) => [id, await consistentShare(db, id)] as const)),
-  );
+  // The total's share is the consistency check's own figure; the groups' come from the same
+  // per-village tallies in one grouped query (a province by village has thousands of groups).
+  const [share, tallies] = await Promise.all([
+    consistentShare({ pool: sql } as Pick<Db, 'pool'>, scope.regionId),
+    sql.query<{ g: number; checked: string; consistent: string }>(
+      `SELECT t."${g}" AS g, sum(t.records) AS checked, sum(t.consistent) AS consistent
+         FROM "ConsistencyTally" t WHERE t."${s}" = $1 GROUP BY 1`,
+      [scope.regionId],
+    ),
+  ]);
+  const shares = new Map<number | null, { checked: number; consistent: number }>([[null, share]]);
+  for (const x of tallies.rows) shares.set(x.g, { checked: int(x.checked), consistent: int(x.consistent) });
   const at = <R extends { g: number | null }>(rows: R[], key: number | null) => rows.find((x) => x.g === key);
 
   const build = (key: number | null, regionId: number, code: string, name: string): AssessmentRow => {
@@ -203,7 +210,7 @@ export async function countyAssessment(
     const a = at(ar.rows, key);
     const u = at(ur.rows, key);
     const sv = at(sr.rows, key);
-    const c = shares.get(regionId);
+    const c = shares.get(key);
     const cleared = int(z?.cleared);
     const within = int(z?.within);
     const workers = int(u?.workers);

@@ -50,7 +50,12 @@ export async function buildLedger(db: Db): Promise<ConstructedLedger> {
     level: 'PROVINCE' | 'CITY' | 'COUNTY' | 'TOWNSHIP' | 'VILLAGE',
     parent?: string,
   ) => {
-    const r = await db.prisma.region.create({ data: { code, name, level, parentId: parent ? regions[parent] : undefined } });
+    // The service makes the province on an empty ledger (for its first admin): take it when there.
+    const r = await db.prisma.region.upsert({
+      where: { code },
+      update: {},
+      create: { code, name, level, parentId: parent ? regions[parent] : undefined },
+    });
     regions[code] = r.id;
   };
   await region(PROVINCE, '陕西省', 'PROVINCE');

@@ -26,7 +26,7 @@ export function createProgramsWorker(deps: WorkerDeps): Worker<QueuePayloads['pr
   return new Worker<QueuePayloads['programs']>(
     bullName(QueueName.programs),
     async (job) => {
-      const result = await runRoutine(deps, job.data.routine, { countyId: job.data.countyId });
+      const result = await runRoutine(deps, job.data.routine, { countyId: job.data.countyId, runId: job.data.runId });
       deps.logger.info({ routine: job.data.routine, ...result }, 'program routine finished');
       return result;
     },

@@ -14,6 +14,7 @@ import { staffAuth } from '../../auth.js';
 import { agencyRoutes } from './agencies.js';
 import { campaignRoutes } from './campaigns.js';
 import { confirmationRoutes } from './confirmations.js';
+import { consistencyRoutes } from './consistency.js';
 import { employerRoutes } from './employers.js';
 import { importRoutes } from './imports.js';
 import { inboxRoutes } from './inbox.js';
@@ -56,6 +57,7 @@ export const apiRoutes: FastifyPluginAsync = async (app) => {
   await app.register(inboxRoutes);
   await app.register(staffUserRoutes);
   await app.register(transferRoutes);
+  await app.register(consistencyRoutes);
   await app.register(agencyRoutes);
   await app.register(employerRoutes);
 };
