@@ -132,4 +132,28 @@ describe('the employer’s survey form', () => {
     expect(staff.problems).toEqual([]);
     await staff.context.close();
   }, 90_000);
+
+  it('lets a county ADMIN reopen a locked month from the survey page, audited; an operator cannot', async () => {
+    const locked = previousMonth(MONTH);
+    const op = await signIn(c, 'hanyinOperator');
+    await op.page.goto(`/console/employers/survey?month=${locked}`);
+    expect(await text(op.page.locator('main'))).toContain('已截止');
+    expect(await op.page.locator('#reopen-form').count()).toBe(0);
+    await op.context.close();
+
+    const admin = await signIn(c, 'hanyinAdmin');
+    const { page } = admin;
+    await page.goto(`/console/employers/survey?month=${locked}`);
+    page.once('dialog', (d) => void d.accept());
+    await page.fill('#reopen-form input[name=days]', '2');
+    await Promise.all([page.waitForURL(`**/survey?month=${locked}`), page.click('#reopen-form button')]);
+    expect(await text(page.locator('.flash.ok'))).toContain('已重新开放至');
+    expect(await text(page.locator('main'))).toContain('填报中');
+    const audit = await c.svc.running.container.db.prisma.auditLog.findFirstOrThrow({
+      where: { action: 'employer_survey.reopen', details: { path: ['month'], equals: locked } },
+    });
+    expect(audit.details).toMatchObject({ days: 2, via: 'CONSOLE' });
+    expect(admin.problems).toEqual([]);
+    await admin.context.close();
+  }, 60_000);
 });
