@@ -92,6 +92,17 @@ describe('the employer’s survey form', () => {
       [2, 84, 90, ['poor_headcount']],
     ]);
     expect(rows.every((r) => r.source === 'EMPLOYER_LINK' && r.enteredById === null)).toBe(true);
+    // The laid-off worker named on the form is followed up (queued at once): a check-in and a task.
+    const { prisma } = c.svc.running.container.db;
+    await expect
+      .poll(
+        async () =>
+          (await prisma.employerLayoff.findFirst({ where: { employerId: e.id, followUp: 'check_in' } }))?.taskId ?? null,
+        {
+          timeout: 15_000,
+        },
+      )
+      .not.toBeNull();
 
     // A forged link: the same "not valid" page, nothing about the employer.
     await page.goto(`${link.pathname.slice(0, -4)}AAAA`);

@@ -325,21 +325,17 @@ export async function employerRoutes(app: FastifyInstance): Promise<void> {
           ]}
         />
         {townships.length > 1 ? (
-          <figure class="chart" id="survey-chart">
-            <div
-              // biome-ignore lint/security/noDangerouslySetInnerHtml: the SVG is rendered by ECharts on the server from numbers
-              dangerouslySetInnerHTML={{
-                __html: barChart({
-                  title: t('employers.survey.rateChart'),
-                  categories: townships.map((x) => x.name),
-                  series: [
-                    { name: t('employers.survey.rate'), values: townships.map((x) => Math.round(100 * (x.rate ?? 0) * 10) / 10) },
-                  ],
-                  max: 100,
-                }),
-              }}
-            />
-          </figure>
+          <Chart
+            id="survey-chart"
+            title={t('employers.survey.rateChart')}
+            svg={barChart({
+              categories: townships.map((x) => x.name),
+              series: [
+                { name: t('employers.survey.rate'), values: townships.map((x) => Math.round(100 * (x.rate ?? 0) * 10) / 10) },
+              ],
+              max: 100,
+            })}
+          />
         ) : null}
         <h2>{t('employers.survey.unreported', { n: r.unreported.length })}</h2>
         <Table
@@ -515,21 +511,17 @@ export async function employerRoutes(app: FastifyInstance): Promise<void> {
           ) : null}
         </section>
         {series.length > 0 ? (
-          <figure class="chart" id="employer-chart">
-            <div
-              // biome-ignore lint/security/noDangerouslySetInnerHtml: the SVG is rendered by ECharts on the server from numbers
-              dangerouslySetInnerHTML={{
-                __html: lineChart({
-                  title: t('employers.chartTitle'),
-                  categories: series.map((p) => p.month),
-                  series: [
-                    { name: t('employers.form.headcount'), values: series.map((p) => p.headcount) },
-                    { name: t('employers.poor'), values: series.map((p) => p.povertyWorkers) },
-                  ],
-                }),
-              }}
-            />
-          </figure>
+          <Chart
+            id="employer-chart"
+            title={t('employers.chartTitle')}
+            svg={lineChart({
+              categories: series.map((p) => p.month),
+              series: [
+                { name: t('employers.form.headcount'), values: series.map((p) => p.headcount) },
+                { name: t('employers.poor'), values: series.map((p) => p.povertyWorkers) },
+              ],
+            })}
+          />
         ) : null}
         <h2>{t('employers.history')}</h2>
         <RevisionTable t={t} rows={revisions} />
@@ -603,7 +595,9 @@ export async function employerRoutes(app: FastifyInstance): Promise<void> {
         month,
         figures: read.figures,
         channel: 'CONSOLE',
+        dropAlertShare: app.deps.config.EMPLOYER_HEADCOUNT_DROP_ALERT,
       });
+      if (r.layoffsNamed > 0) await followUpSoon(app.deps.queues);
       return redirectWith(reply, `/console/employers/${id}`, {
         kind: 'ok',
         text: t('employers.entered', { month, revision: r.revision }),
@@ -622,6 +616,16 @@ export async function employerRoutes(app: FastifyInstance): Promise<void> {
       throw err;
     }
   });
+}
+
+/** A chart rendered on the server (ECharts SVG from numbers), labelled for screen readers. */
+function Chart(props: { id: string; title: string; svg: string }) {
+  return (
+    <figure class="chart" id={props.id}>
+      <figcaption>{props.title}</figcaption>
+      <div role="img" aria-label={props.title} dangerouslySetInnerHTML={{ __html: props.svg }} />
+    </figure>
+  );
 }
 
 /** Every revision of the employer's reports: who gave it and how, what did not add up and why. */

@@ -152,7 +152,9 @@ export async function surveyFormRoutes(app: FastifyInstance): Promise<void> {
         month: g.month,
         figures: read.figures,
         source: 'EMPLOYER_LINK',
+        dropAlertShare: config.EMPLOYER_HEADCOUNT_DROP_ALERT,
       });
+      if (r.layoffsNamed > 0) await followUpSoon(app.deps.queues);
       return reply.redirect(`/console/survey/${g.token}?saved=${r.revision}`, 303);
     } catch (err) {
       if (err instanceof ExplanationNeeded)
