@@ -62,6 +62,13 @@ export async function followUpLayoffs(
   for (const l of pending.rows) {
     let followUp: string;
     let taskId: number | null = null;
+    // Claimed first, so a second run at the same time (the schedule and a queued run, two
+    // processes) never follows the same row up twice.
+    const claim = await pool.query(
+      `UPDATE "EmployerLayoff" SET "followedUpAt" = $2::timestamp(3) WHERE id = $1 AND "followedUpAt" IS NULL`,
+      [l.id, now.toISOString()],
+    );
+    if (claim.rowCount !== 1) continue;
     const key = `${l.employerId}|${l.month}|${l.workerId ?? `name:${l.name}`}`;
     const repeated = l.repeated || seen.has(key);
     seen.add(key);

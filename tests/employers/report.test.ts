@@ -10,6 +10,7 @@ import { nextMonth, previousMonth, surveyMonthAt } from '../../src/employers/sur
 import { submitReport } from '../../src/employers/survey-reports.js';
 import { CHINA_UTC_OFFSET_MS } from '../../src/ledger/china-time.js';
 import { runRoutine } from '../../src/programs/routines.js';
+import { bullName, QueueName } from '../../src/queues/names.js';
 import type { TwilioSimulator } from '../../src/simulators/twilio/index.js';
 import type { TestService } from '../helpers/service.js';
 import { startStaffService, ZHANG } from '../staff/helpers.js';
@@ -42,6 +43,8 @@ const FIGURES = {
 
 beforeAll(async () => {
   ({ svc, sim } = await startStaffService({ EMPLOYER_HEADCOUNT_DROP_ALERT: '0.25' }));
+  // The test runs the routines itself: the schedule must not run one in between.
+  await svc.running.workers!.all.find((w) => w.name === bullName(QueueName.programs))!.pause();
   op = await tokenFor(svc, HANYIN, 'OPERATOR', 'hanyin-op');
 }, 60_000);
 afterAll(async () => {
