@@ -109,6 +109,11 @@ const schema = z.object({
   FOLLOW_UP_STEP_DAYS: z.coerce.number().min(0).max(60).default(3),
   /** Days staff get to act on the plan's last step (the StaffTask's dueAt). */
   FOLLOW_UP_TASK_DUE_DAYS: z.coerce.number().min(1).max(90).default(7),
+  /**
+   * A key employer's month-end headcount falling by more than this share of last month's opens a
+   * staff task for its county (§6 monitoring, §8 follow-up of layoffs): 0.2 is a fall of over 20%.
+   */
+  EMPLOYER_HEADCOUNT_DROP_ALERT: z.coerce.number().gt(0).max(1).default(0.2),
   /** Hours a confirmation request waits for its answer before it turns EXPIRED (Annex 1, 家人代签). */
   CONFIRMATION_EXPIRE_HOURS: z.coerce.number().min(1).max(720).default(72),
   /** The subsidy rules file (amounts, windows, eligible employer types); default config/subsidy-rules.json. */

@@ -226,4 +226,29 @@ export function registerEmployerCommand(program: Command): void {
       );
       console.log(`${r.county.name} ${r.month} reopened until ${chinaTime(r.reopenedUntil)}; ${r.linksSent} new link(s) sent`);
     });
+
+  employer
+    .command('survey')
+    .description('the month’s survey: reporting rate per county and township, who has not reported, headcount-drop alerts')
+    .option('--month <YYYY-MM>', 'default: the month being collected now')
+    .option('--region <code>', 'a region inside your scope')
+    .action(async (o: { month?: string; region?: string }) => {
+      const q = new URLSearchParams();
+      if (o.month) q.set('month', o.month);
+      if (o.region) q.set('regionCode', o.region);
+      const r = await call()<{
+        month: string;
+        lockAt: string;
+        rows: Array<{ name: string; level: string; employers: number; reported: number; rate: number | null }>;
+        unreported: Array<{ id: number; name: string; township: string; late: boolean }>;
+        alerts: Array<{ employer: string; previous: number; headcount: number; fallPercent: number }>;
+      }>('GET', `/employers/survey?${q}`);
+      console.log(`survey ${r.month}, due before ${chinaTime(r.lockAt)}`);
+      for (const x of r.rows) {
+        const rate = x.rate === null ? '-' : `${(100 * x.rate).toFixed(1)}%`;
+        console.log(`${x.level === 'COUNTY' ? '' : '  '}${x.name} ${x.reported}/${x.employers} ${rate}`);
+      }
+      for (const u of r.unreported) console.log(`not reported: #${u.id} ${u.name} (${u.township})${u.late ? ' LATE' : ''}`);
+      for (const a of r.alerts) console.log(`alert: ${a.employer} ${a.previous} → ${a.headcount} (-${a.fallPercent}%)`);
+    });
 }

@@ -61,6 +61,8 @@ export interface Submission {
   source: HeadcountSource;
   /** A staff entry: who and through what. */
   staff?: { userId: number; channel: Channel } | null;
+  /** EMPLOYER_HEADCOUNT_DROP_ALERT: a fall from last month by more than this share opens a staff task. */
+  dropAlertShare?: number;
   now?: Date;
 }
 
@@ -71,6 +73,40 @@ export interface SubmittedReport {
   previousHeadcount: number | null;
   layoffsNamed: number;
   layoffsMatched: number;
+  /** The staff task opened because the headcount fell by more than the alert share (once a month). */
+  alertTaskId: number | null;
+}
+
+/**
+ * Opens the month's headcount-drop task for the employer's township (so its county sees it), once
+ * per employer and month however many revisions repeat the fall. Returns its id, or null.
+ */
+async function openDropAlert(
+  sql: Sql,
+  a: { employerId: number; name: string; regionId: number; month: string; previous: number; headcount: number },
+): Promise<number | null> {
+  const fall = Math.round((100 * (a.previous - a.headcount)) / a.previous);
+  const r = await sql.query<{ id: number }>(
+    `INSERT INTO "StaffTask" (kind, "regionId", title, details)
+     SELECT 'employer_headcount_drop', $1, $2, $3::jsonb
+      WHERE NOT EXISTS (SELECT 1 FROM "StaffTask" WHERE kind = 'employer_headcount_drop' AND "regionId" = $1
+                          AND details->>'employerId' = $4 AND details->>'month' = $5)
+     RETURNING id`,
+    [
+      a.regionId,
+      `重点企业减员：${a.name} ${a.month} 在岗 ${a.headcount} 人，比上月 ${a.previous} 人减少 ${fall}%，请跟进被裁减的贫困劳动力`,
+      JSON.stringify({
+        employerId: String(a.employerId),
+        month: a.month,
+        previous: a.previous,
+        headcount: a.headcount,
+        fallPercent: fall,
+      }),
+      String(a.employerId),
+      a.month,
+    ],
+  );
+  return r.rows[0]?.id ?? null;
 }
 
 /** The latest revision's headcount of the month, or null. */
@@ -114,8 +150,8 @@ export async function submitReport(pool: pg.Pool, s: Submission): Promise<Submit
   const now = s.now ?? new Date();
   return inTransaction(pool, async (sql) => {
     // One revision at a time per employer: the row lock orders concurrent submissions.
-    const e = await sql.query<{ id: number; regionId: number; countyId: number | null }>(
-      `SELECT e.id, e."regionId",
+    const e = await sql.query<{ id: number; name: string; regionId: number; countyId: number | null }>(
+      `SELECT e.id, e.name, e."regionId",
               (SELECT c.id FROM "Region" c WHERE c.level = 'COUNTY' AND t.code LIKE c.code || '%' LIMIT 1) AS "countyId"
          FROM "Employer" e JOIN "Region" t ON t.id = e."regionId"
         WHERE e.id = $1 AND e."isKey" AND e."removedAt" IS NULL FOR UPDATE OF e`,
@@ -172,6 +208,14 @@ export async function submitReport(pool: pg.Pool, s: Submission): Promise<Submit
         [s.employerId, report.id, s.month, l.name, l.phone ?? null, l.idLast4 ?? null, workerId, now.toISOString()],
       );
     }
+    const fell =
+      s.dropAlertShare !== undefined &&
+      previous !== null &&
+      previous > 0 &&
+      (previous - f.headcount) / previous > s.dropAlertShare;
+    const alertTaskId = fell
+      ? await openDropAlert(sql, { ...employer, employerId: employer.id, month: s.month, previous, headcount: f.headcount })
+      : null;
     if (s.staff) {
       await recordAudit(sql, {
         staffUserId: s.staff.userId,
@@ -189,6 +233,7 @@ export async function submitReport(pool: pg.Pool, s: Submission): Promise<Submit
       previousHeadcount: previous,
       layoffsNamed: f.layoffs.length,
       layoffsMatched: matched,
+      alertTaskId,
     };
   });
 }
@@ -197,7 +242,7 @@ export async function submitReport(pool: pg.Pool, s: Submission): Promise<Submit
 export async function enterReport(
   db: { pool: pg.Pool; prisma: PrismaClient },
   staff: Staff,
-  r: { employerId: number; month: string; figures: ReportFiguresInput; channel: Channel; now?: Date },
+  r: { employerId: number; month: string; figures: ReportFiguresInput; channel: Channel; dropAlertShare?: number; now?: Date },
 ): Promise<SubmittedReport> {
   if (staff.role === 'VIEWER') throw forbidden('viewers cannot enter reports');
   await employerInScope(db.prisma, staff, r.employerId);
@@ -207,6 +252,7 @@ export async function enterReport(
     figures: r.figures,
     source: 'STAFF_PHONE',
     staff: { userId: staff.userId, channel: r.channel },
+    dropAlertShare: r.dropAlertShare,
     now: r.now,
   });
 }

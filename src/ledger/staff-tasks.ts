@@ -16,7 +16,7 @@ import { recordServiceContact } from './service-contacts.js';
 import { maskPhone } from './worker-directory.js';
 
 export interface NewStaffTask {
-  kind: 'escalated_conversation' | 'human_help' | 'job_lead_interest';
+  kind: 'escalated_conversation' | 'human_help' | 'job_lead_interest' | 'employer_layoff';
   /** The worker concerned: the task goes to their village (and so to every staff scope above it). */
   workerId: number;
   title: string;

@@ -11,11 +11,13 @@
  * | consistency-check        | daily, 02:30             | the ledger consistency check of every province (§3); with a runId, a run staff asked for |
  * | employer-survey-links    | the 1st, 08:00           | last month's headcount-survey link to each key employer |
  * | employer-survey-reminders| the 15th and 18th, 09:00 | a reminder to key employers that have not reported      |
+ * | employer-layoff-follow-up| every 10 minutes         | a check-in and a task for each laid-off worker named    |
  */
 
 import { runScheduledChecks } from '../consistency/routine.js';
 import { refreshRegionFigures } from '../console/figures.js';
 import type { Container } from '../container.js';
+import { followUpLayoffs } from '../employers/layoff-follow-up.js';
 import { sendMonthlyLinks, sendReminders } from '../employers/survey-messages.js';
 import { enqueueSends } from '../queues/queues.js';
 import { followUpTrainees, publishTrainingLists } from './training.js';
@@ -31,6 +33,7 @@ export const ROUTINES = {
   'consistency-check': { pattern: '30 2 * * *' },
   'employer-survey-links': { pattern: '0 8 1 * *' },
   'employer-survey-reminders': { pattern: '0 9 15,18 * *' },
+  'employer-layoff-follow-up': { pattern: '*/10 * * * *' },
 } as const;
 
 export type RoutineName = keyof typeof ROUTINES;
@@ -80,6 +83,8 @@ export async function runRoutine(
       return { ...(await sendMonthlyLinks({ ...deps, enqueue }, opts)) };
     case 'employer-survey-reminders':
       return { ...(await sendReminders({ ...deps, enqueue }, opts)) };
+    case 'employer-layoff-follow-up':
+      return { ...(await followUpLayoffs({ ...deps, enqueue }, opts)) };
     default:
       throw new Error(`unknown routine "${routine}" (known: ${Object.keys(ROUTINES).join(', ')})`);
   }

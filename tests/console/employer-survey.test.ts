@@ -114,8 +114,46 @@ describe('the employer’s survey form', () => {
     const third = await text(staff.page.locator('#revisions tbody tr').first());
     expect(third).toContain('电话');
     expect(third).toContain('工作台');
+    expect(await staff.page.locator('#employer-chart svg').count()).toBe(1);
     await screenshot(staff.page, 'employer-reports');
+
+    // The month's survey: the county and its townships, who has not reported.
+    await Promise.all([staff.page.waitForURL('**/employers'), staff.page.click('a:has-text("← 重点企业")')]);
+    await Promise.all([staff.page.waitForURL('**/employers/survey'), staff.page.click('#survey-link')]);
+    await staff.page.selectOption('select[name=month]', MONTH);
+    await Promise.all([staff.page.waitForURL(`**/survey?month=${MONTH}`), staff.page.click('button:has-text("筛选")')]);
+    const county = staff.page.locator('#survey-rates tbody tr', { hasText: '汉阴县' });
+    expect(await text(county)).toContain('100.0%');
+    expect(await text(staff.page.locator('main'))).toContain('已重新开放至');
+    expect(await accessibilityProblems(staff.page)).toEqual([]);
+    await screenshot(staff.page, 'employer-survey');
+    await staff.page.setViewportSize(PHONE_WIDTH);
+    await screenshot(staff.page, 'employer-survey-phone');
     expect(staff.problems).toEqual([]);
     await staff.context.close();
   }, 90_000);
+
+  it('lets a county ADMIN reopen a locked month from the survey page, audited; an operator cannot', async () => {
+    const locked = previousMonth(MONTH);
+    const op = await signIn(c, 'hanyinOperator');
+    await op.page.goto(`/console/employers/survey?month=${locked}`);
+    expect(await text(op.page.locator('main'))).toContain('已截止');
+    expect(await op.page.locator('#reopen-form').count()).toBe(0);
+    await op.context.close();
+
+    const admin = await signIn(c, 'hanyinAdmin');
+    const { page } = admin;
+    await page.goto(`/console/employers/survey?month=${locked}`);
+    page.once('dialog', (d) => void d.accept());
+    await page.fill('#reopen-form input[name=days]', '2');
+    await Promise.all([page.waitForURL(`**/survey?month=${locked}`), page.click('#reopen-form button')]);
+    expect(await text(page.locator('.flash.ok'))).toContain('已重新开放至');
+    expect(await text(page.locator('main'))).toContain('填报中');
+    const audit = await c.svc.running.container.db.prisma.auditLog.findFirstOrThrow({
+      where: { action: 'employer_survey.reopen', details: { path: ['month'], equals: locked } },
+    });
+    expect(audit.details).toMatchObject({ days: 2, via: 'CONSOLE' });
+    expect(admin.problems).toEqual([]);
+    await admin.context.close();
+  }, 60_000);
 });

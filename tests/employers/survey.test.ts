@@ -279,4 +279,47 @@ describe('the monthly headcount survey', () => {
       expect(r.status).toBeLessThan(500);
     }
   });
+
+  it('answers hostile input to the employer’s form with a 4xx, taking nothing', async () => {
+    const key = surveyLinkKey(c().config);
+    const path = `/console/survey/${surveyToken(key, { employerId: b.id, month: MONTH, expiresAt: new Date(Date.now() + 86_400_000) })}`;
+    const page = await fetch(`${svc.url}${path}`);
+    const html = await page.text();
+    const csrf = /name="_csrf" value="([^"]+)"/.exec(html)?.[1];
+    const cookie = page.headers
+      .getSetCookie()
+      .map((x) => x.split(';')[0])
+      .join('; ');
+    expect(csrf).toBeTruthy();
+    const before = await c().db.prisma.employerHeadcount.count({ where: { employerId: b.id } });
+    const post = (body: string) =>
+      fetch(`${svc.url}${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', cookie },
+        body: `_csrf=${encodeURIComponent(csrf!)}&${body}`,
+        redirect: 'manual',
+      });
+    const ok = 'headcount=40&povertyWorkers=12&production=NORMAL&explanation=x';
+    const cases = [
+      ok.replace('headcount=40', 'headcount=99999999'),
+      ok.replace('headcount=40', 'headcount=2147483648'),
+      ok.replace('headcount=40', 'headcount=-4'),
+      ok.replace('headcount=40', 'headcount=4.5'),
+      ok.replace('headcount=40&', ''),
+      ok.replace('production=NORMAL', 'production=BOOMING'),
+      `${ok}&layoffName1=%E5%BC%A0&layoffId1=12`,
+      `${ok}&wageMin=5000&wageMax=100`,
+      `${ok.replace('explanation=x', 'explanation=a%00b')}`,
+      `${ok.replace('explanation=x', `explanation=${'x'.repeat(600)}`)}`,
+      `${ok}&pad=${'x'.repeat(2_000_000)}`,
+    ];
+    for (const body of cases) {
+      const r = await post(body);
+      expect(r.status, body.slice(0, 100)).toBeGreaterThanOrEqual(400);
+      expect(r.status, body.slice(0, 100)).toBeLessThan(500);
+    }
+    expect(await c().db.prisma.employerHeadcount.count({ where: { employerId: b.id } })).toBe(before);
+    // The same form with sound figures is taken: the refusals above were about the input.
+    expect((await post(ok)).status).toBe(303);
+  });
 });

@@ -16,6 +16,7 @@ import {
   SurveyMonth,
   TownshipCode,
 } from '../../employers/fields.js';
+import { followUpSoon } from '../../employers/layoff-follow-up.js';
 import {
   addEmployer,
   type EmployerFields,
@@ -25,7 +26,9 @@ import {
   removeEmployer,
   updateEmployer,
 } from '../../employers/registry.js';
-import { previousMonth, surveyMonthAt } from '../../employers/survey-calendar.js';
+import { isOpen, previousMonth, surveyMonthAt } from '../../employers/survey-calendar.js';
+import { REOPEN_DAYS, reopenMonth } from '../../employers/survey-lock.js';
+import { employerSeries, surveyReport } from '../../employers/survey-report.js';
 import {
   ExplanationNeeded,
   enterReport,
@@ -34,10 +37,12 @@ import {
   separations,
 } from '../../employers/survey-reports.js';
 import { DomainError } from '../../errors.js';
+import { enqueueSends } from '../../queues/queues.js';
+import { barChart, lineChart } from '../charts.js';
 import { type Ctx, ctxOf, redirectWith } from '../context.js';
 import { DiscrepancyList, FigureFields, type FigureValues, readFigures } from '../employer-report-form.js';
 import { IdParams, parseForm } from '../forms.js';
-import { ActionButton, Badge, chinaTime, Field, Pager, PostForm, Select, Table } from '../ui.js';
+import { ActionButton, Badge, chinaTime, Field, Pager, PostForm, percent, Select, Table } from '../ui.js';
 
 const PAGE = 50;
 
@@ -218,6 +223,9 @@ export async function employerRoutes(app: FastifyInstance): Promise<void> {
               {t('employers.new')}
             </a>
           ) : null}
+          <a class="button secondary" id="survey-link" href="/console/employers/survey">
+            {t('employers.survey.title')}
+          </a>
         </div>
         <form method="get" action="/console/employers" class="filters">
           <Field label={t('employers.township')}>
@@ -260,6 +268,146 @@ export async function employerRoutes(app: FastifyInstance): Promise<void> {
         <Pager ctx={ctx} page={q.page} hasMore={more} />
       </>,
     );
+  });
+
+  app.get('/employers/survey', async (req, reply) => {
+    const ctx = ctxOf(req);
+    const { t } = ctx;
+    const q = parseForm(z.object({ month: SurveyMonth.optional() }), req.query);
+    const month = q.month ?? surveyMonthAt(new Date());
+    const r = await surveyReport(app.deps.db.pool, { regionCode: ctx.user.region.code, month });
+    // Reopenings of the month for the county in view (or the counties below it).
+    const reopening = await prisma.employerSurveyMonth.findMany({
+      where: { month, region: { code: { startsWith: ctx.user.region.code.slice(0, 6) } } },
+      select: { reopenedUntil: true },
+    });
+    const until = reopening.map((m) => m.reopenedUntil).sort((x, y) => y.getTime() - x.getTime())[0];
+    const locked = !isOpen(month, new Date(), until);
+    const townships = r.rows.filter((x) => x.level === 'TOWNSHIP');
+    const months: string[] = [surveyMonthAt(new Date())];
+    while (months.length < 12) months.push(previousMonth(months.at(-1)!));
+    const countyHere = ctx.user.region.level === 'COUNTY';
+    return reply.page(
+      t('employers.survey.title'),
+      <>
+        <p>
+          <a href="/console/employers">← {t('employers.title')}</a>
+        </p>
+        <form method="get" action="/console/employers/survey" class="filters">
+          <Field label={t('employers.month')}>
+            <Select name="month" value={month} options={months.map((m) => [m, m])} />
+          </Field>
+          <button type="submit">{t('common.filter')}</button>
+        </form>
+        <p class="hint">
+          {t('employers.survey.due', { when: chinaTime(new Date(r.lockAt.getTime() - 60_000)) })}{' '}
+          {locked ? (
+            <Badge kind="muted">{t('employers.survey.locked')}</Badge>
+          ) : (
+            <Badge kind="ok">{t('employers.survey.open')}</Badge>
+          )}
+          {reopening.map((m) => (
+            <>
+              {' '}
+              <Badge kind="warn">{t('employers.survey.reopenedUntil', { when: chinaTime(m.reopenedUntil) })}</Badge>
+            </>
+          ))}
+        </p>
+        <Table
+          id="survey-rates"
+          rows={r.rows}
+          empty={t('employers.none')}
+          columns={[
+            { label: t('common.region'), cell: (x) => (x.level === 'COUNTY' ? <strong>{x.name}</strong> : x.name) },
+            { label: t('employers.survey.employers'), num: true, cell: (x) => x.employers },
+            { label: t('employers.survey.reported'), num: true, cell: (x) => x.reported },
+            { label: t('employers.survey.rate'), num: true, cell: (x) => percent(x.reported, x.employers) },
+          ]}
+        />
+        {townships.length > 1 ? (
+          <figure class="chart" id="survey-chart">
+            <div
+              // biome-ignore lint/security/noDangerouslySetInnerHtml: the SVG is rendered by ECharts on the server from numbers
+              dangerouslySetInnerHTML={{
+                __html: barChart({
+                  title: t('employers.survey.rateChart'),
+                  categories: townships.map((x) => x.name),
+                  series: [
+                    { name: t('employers.survey.rate'), values: townships.map((x) => Math.round(100 * (x.rate ?? 0) * 10) / 10) },
+                  ],
+                  max: 100,
+                }),
+              }}
+            />
+          </figure>
+        ) : null}
+        <h2>{t('employers.survey.unreported', { n: r.unreported.length })}</h2>
+        <Table
+          id="survey-unreported"
+          rows={r.unreported}
+          empty={t('employers.survey.allReported')}
+          columns={[
+            { label: t('employers.name'), cell: (u) => <a href={`/console/employers/${u.id}`}>{u.name}</a> },
+            { label: t('employers.township'), cell: (u) => u.township },
+            { label: t('employers.contactName'), cell: (u) => u.contactName ?? '—' },
+            { label: t('common.phone'), cell: (u) => u.phone?.replace(/^\+86/, '') ?? '—' },
+            {
+              label: t('common.status'),
+              cell: (u) =>
+                u.late ? <Badge kind="bad">{t('employers.survey.late')}</Badge> : <Badge>{t('employers.survey.pending')}</Badge>,
+            },
+          ]}
+        />
+        <h2>{t('employers.survey.alerts', { share: Math.round(app.deps.config.EMPLOYER_HEADCOUNT_DROP_ALERT * 100) })}</h2>
+        <Table
+          id="survey-alerts"
+          rows={r.alerts}
+          empty={t('employers.survey.noAlerts')}
+          columns={[
+            { label: t('employers.name'), cell: (a) => <a href={`/console/employers/${a.employerId}`}>{a.employer}</a> },
+            { label: t('employers.survey.previous'), num: true, cell: (a) => a.previous },
+            { label: t('employers.form.headcount'), num: true, cell: (a) => a.headcount },
+            { label: t('employers.survey.fall'), num: true, cell: (a) => `${a.fallPercent}%` },
+            {
+              label: t('nav.tasks'),
+              cell: (a) => <a href={`/console/tasks/${a.taskId}`}>{t(`employers.survey.task.${a.status}`)}</a>,
+            },
+          ]}
+        />
+        {locked && ctx.user.role === 'ADMIN' && countyHere ? (
+          <PostForm
+            ctx={ctx}
+            action="/console/employers/survey/reopen"
+            id="reopen-form"
+            class="card"
+            confirm={t('employers.survey.reopenConfirm')}
+          >
+            <input type="hidden" name="month" value={month} />
+            <p>{t('employers.survey.reopenHint')}</p>
+            <Field label={t('employers.survey.days')}>
+              <input type="number" name="days" min={1} max={31} value={String(REOPEN_DAYS)} />
+            </Field>
+            <button type="submit" class="danger">
+              {t('employers.survey.reopen')}
+            </button>
+          </PostForm>
+        ) : null}
+      </>,
+    );
+  });
+
+  app.post('/employers/survey/reopen', async (req, reply) => {
+    const ctx = ctxOf(req);
+    const f = parseForm(z.object({ month: SurveyMonth, days: z.coerce.number().int().min(1).max(31) }), req.body);
+    const r = await reopenMonth({ ...app.deps, enqueue: (rows) => enqueueSends(app.deps.queues, rows) }, ctx.user.staff, {
+      month: f.month,
+      days: f.days,
+      channel: 'CONSOLE',
+    });
+    return redirectWith(reply, `/console/employers/survey?month=${f.month}`, {
+      kind: 'ok',
+      text: ctx.t('employers.survey.reopened', { until: chinaTime(r.reopenedUntil), n: r.linksSent }),
+    });
   });
 
   app.get('/employers/new', async (req, reply) => formPage(req, reply, { v: { type: 'COMMUNITY_FACTORY' } }));
@@ -315,6 +463,7 @@ export async function employerRoutes(app: FastifyInstance): Promise<void> {
     const { id } = parseForm(IdParams, req.params);
     const e = await employerInScope(prisma, ctx.user.staff, id);
     const revisions = await reportRevisions(prisma, id, { limit: 60 });
+    const series = await employerSeries(app.deps.db.pool, id, 12);
     const canWrite = ctx.user.role !== 'VIEWER' && !e.removedAt;
     return reply.page(
       e.name,
@@ -365,6 +514,23 @@ export async function employerRoutes(app: FastifyInstance): Promise<void> {
             </div>
           ) : null}
         </section>
+        {series.length > 0 ? (
+          <figure class="chart" id="employer-chart">
+            <div
+              // biome-ignore lint/security/noDangerouslySetInnerHtml: the SVG is rendered by ECharts on the server from numbers
+              dangerouslySetInnerHTML={{
+                __html: lineChart({
+                  title: t('employers.chartTitle'),
+                  categories: series.map((p) => p.month),
+                  series: [
+                    { name: t('employers.form.headcount'), values: series.map((p) => p.headcount) },
+                    { name: t('employers.poor'), values: series.map((p) => p.povertyWorkers) },
+                  ],
+                }),
+              }}
+            />
+          </figure>
+        ) : null}
         <h2>{t('employers.history')}</h2>
         <RevisionTable t={t} rows={revisions} />
       </>,

@@ -12,6 +12,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ComponentChildren } from 'preact';
 import { render } from 'preact-render-to-string';
 import { z } from 'zod';
+import { followUpSoon } from '../../employers/layoff-follow-up.js';
 import { previousMonth } from '../../employers/survey-calendar.js';
 import { readSurveyToken, surveyLinkKey } from '../../employers/survey-link.js';
 import { ExplanationNeeded, latestHeadcount, submitReport } from '../../employers/survey-reports.js';

@@ -14,11 +14,14 @@ import {
   SurveyMonth,
   TownshipCode,
 } from '../../../employers/fields.js';
+import { followUpSoon } from '../../../employers/layoff-follow-up.js';
 import { addEmployer, employerInScope, listEmployers, removeEmployer, updateEmployer } from '../../../employers/registry.js';
+import { surveyMonthAt } from '../../../employers/survey-calendar.js';
 import { REOPEN_MAX_DAYS, reopenMonth } from '../../../employers/survey-lock.js';
+import { employerSeries, surveyReport } from '../../../employers/survey-report.js';
 import { enterReport, reportRevisions } from '../../../employers/survey-reports.js';
 import { enqueueSends } from '../../../queues/queues.js';
-import { requireRole, viaOf } from '../../auth.js';
+import { assertInScope, requireRole, viaOf } from '../../auth.js';
 import { errorResponses, IdParams, Limit, QueryBool, RegionCode } from './schemas.js';
 
 const Fields = {
@@ -68,6 +71,7 @@ const Submitted = z.object({
   previousHeadcount: z.number().nullable(),
   layoffsNamed: z.number(),
   layoffsMatched: z.number().describe('named workers found in the ledger (they get a status check-in)'),
+  alertTaskId: z.number().nullable().describe('the staff task opened because the headcount fell by more than the alert share'),
 });
 
 const Revision = z.object({
@@ -210,7 +214,14 @@ export const employerRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (req, reply) => {
       const { month, ...figures } = req.body;
-      const r = await enterReport(app.deps.db, req.staff, { employerId: req.params.id, month, figures, channel: viaOf(req) });
+      const r = await enterReport(app.deps.db, req.staff, {
+        employerId: req.params.id,
+        month,
+        figures,
+        channel: viaOf(req),
+        dropAlertShare: app.deps.config.EMPLOYER_HEADCOUNT_DROP_ALERT,
+      });
+      if (r.layoffsNamed > 0) await followUpSoon(app.deps.queues);
       return reply.code(201).send(r);
     },
   );
@@ -249,5 +260,87 @@ export const employerRoutes: FastifyPluginAsyncZod = async (app) => {
         days: req.body.days,
         channel: viaOf(req),
       }),
+  );
+
+  app.get(
+    '/employers/survey',
+    {
+      schema: {
+        tags: ['employers'],
+        summary:
+          'The month’s headcount survey: reporting rate per county and township, who has not reported, headcount-drop alerts',
+        querystring: z.object({
+          month: SurveyMonth.optional().describe('default: the month being collected now (last month)'),
+          regionCode: RegionCode.optional().describe('a region inside your scope (default: your scope)'),
+        }),
+        response: {
+          200: z.object({
+            month: z.string(),
+            lockAt: z.date().describe('reports are due before this (the 20th of the month after, China time)'),
+            rows: z.array(
+              z.object({
+                code: z.string(),
+                name: z.string(),
+                level: z.enum(['COUNTY', 'TOWNSHIP']),
+                employers: z.number().describe('monitored during the month'),
+                reported: z.number().describe('of them, reported the month (any revision)'),
+                rate: z.number().nullable().describe('reported / employers'),
+              }),
+            ),
+            unreported: z.array(
+              z.object({
+                id: z.number(),
+                name: z.string(),
+                township: z.string(),
+                contactName: z.string().nullable(),
+                phone: z.string().nullable(),
+                late: z.boolean().describe('past the due date'),
+              }),
+            ),
+            alerts: z.array(
+              z.object({
+                taskId: z.number(),
+                employerId: z.number(),
+                employer: z.string(),
+                previous: z.number(),
+                headcount: z.number(),
+                fallPercent: z.number(),
+                status: z.string(),
+              }),
+            ),
+          }),
+          ...errorResponses(400, 403),
+        },
+      },
+    },
+    async (req) => {
+      const regionCode = req.query.regionCode ?? req.staff.regionCode;
+      assertInScope(req.staff, regionCode);
+      return surveyReport(app.deps.db.pool, { regionCode, month: req.query.month ?? surveyMonthAt(new Date()) });
+    },
+  );
+
+  app.get(
+    '/employers/:id/series',
+    {
+      schema: {
+        tags: ['employers'],
+        summary: 'An employer’s month-end headcount and poor-household workers over the months (latest revisions)',
+        params: IdParams,
+        querystring: z.object({ months: z.coerce.number().int().min(1).max(120).default(12) }),
+        response: {
+          200: z.object({
+            items: z.array(
+              z.object({ month: z.string(), headcount: z.number(), povertyWorkers: z.number(), revision: z.number() }),
+            ),
+          }),
+          ...errorResponses(400, 404),
+        },
+      },
+    },
+    async (req) => {
+      await employerInScope(prisma, req.staff, req.params.id);
+      return { items: await employerSeries(app.deps.db.pool, req.params.id, req.query.months) };
+    },
   );
 };
