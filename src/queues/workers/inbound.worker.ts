@@ -13,6 +13,11 @@ export function createInboundWorker(deps: WorkerDeps): Worker<QueuePayloads['inb
         { db: deps.db, texts: deps.texts, logger: deps.logger, enqueueReplies: (rows) => enqueueSends(deps.queues, rows) },
         BigInt(job.data.inboundId),
       ),
-    { connection: deps.workerConnection(), prefix: deps.config.REDIS_PREFIX, concurrency: deps.config.INBOUND_CONCURRENCY, autorun: false },
+    {
+      connection: deps.workerConnection(),
+      prefix: deps.config.REDIS_PREFIX,
+      concurrency: deps.config.INBOUND_CONCURRENCY,
+      autorun: false,
+    },
   );
 }
