@@ -24,7 +24,7 @@ import type { Db } from '../db/database.js';
 import type { Sql } from '../db/sql.js';
 import { CHINA_UTC_OFFSET_MS, shanghaiDate, shanghaiDay } from '../ledger/china-time.js';
 import { SERVICE_KINDS, STALE_AFTER_MS } from '../ledger/program-rules.js';
-import { int, NOT_WILLING_STATUSES, numOrNull, percent } from './common.js';
+import { int, NOT_WILLING_STATUSES, numOrNull, percent, totalAndGroups } from './common.js';
 import type { Column } from './export.js';
 import { type GroupBy, groupLevel, type RegionLevel, type ResolvedScope, regionColumn } from './scope.js';
 
@@ -183,14 +183,6 @@ export async function countyAssessment(
   const ids = [
     ...new Set([...zr.rows, ...ar.rows, ...ur.rows, ...sr.rows].map((x) => x.g).filter((x): x is number => x !== null)),
   ];
-  const names = new Map<number, { code: string; name: string }>();
-  if (ids.length) {
-    const q = await sql.query<{ id: number; code: string; name: string }>(
-      'SELECT id, code, name FROM "Region" WHERE id = ANY($1::int[])',
-      [ids],
-    );
-    for (const x of q.rows) names.set(x.id, x);
-  }
   // The total's share is the consistency check's own figure; the groups' come from the same
   // per-village tallies in one grouped query (a province by village has thousands of groups).
   const [share, tallies] = await Promise.all([
@@ -255,10 +247,7 @@ export async function countyAssessment(
     groupLevel: level,
     year,
     asOf: today,
-    total: build(null, scope.regionId, scope.code, scope.name),
-    groups: ids
-      .map((id) => build(id, id, names.get(id)?.code ?? '', names.get(id)?.name ?? ''))
-      .sort((x, y) => x.code.localeCompare(y.code)),
+    ...(await totalAndGroups(sql, scope, ids, build)),
   };
 }
 

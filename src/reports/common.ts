@@ -1,4 +1,5 @@
 /** What the reports share: labels, which statuses count as what, masking. */
+import type { Sql } from '../db/sql.js';
 import type { EmploymentStatus, HouseholdCategory, LaborCapacity } from '../generated/prisma/enums.js';
 import { EMPLOYED_STATUSES } from '../ledger/status-rules.js';
 
@@ -75,4 +76,30 @@ export function numOrNull(v: unknown, digits = 0): number | null {
   if (v === null || v === undefined) return null;
   const f = 10 ** digits;
   return Math.round(Number(v) * f) / f;
+}
+
+/**
+ * A grouped report's rows: the scope's total (`build` with key null) and one row per group id, in
+ * region-code order, the groups' codes and names read in one query.
+ */
+export async function totalAndGroups<R extends { code: string }>(
+  sql: Sql,
+  scope: { regionId: number; code: string; name: string },
+  ids: readonly number[],
+  build: (key: number | null, regionId: number, code: string, name: string) => R,
+): Promise<{ total: R; groups: R[] }> {
+  const names = new Map<number, { code: string; name: string }>();
+  if (ids.length) {
+    const q = await sql.query<{ id: number; code: string; name: string }>(
+      'SELECT id, code, name FROM "Region" WHERE id = ANY($1::int[])',
+      [ids],
+    );
+    for (const x of q.rows) names.set(x.id, x);
+  }
+  return {
+    total: build(null, scope.regionId, scope.code, scope.name),
+    groups: ids
+      .map((id) => build(id, id, names.get(id)?.code ?? '', names.get(id)?.name ?? ''))
+      .sort((a, b) => a.code.localeCompare(b.code)),
+  };
 }

@@ -15,7 +15,7 @@
  */
 import type { Sql } from '../db/sql.js';
 import { HOUSEHOLD_SERVICE_QUOTA, SERVICE_KINDS, WORKER_SERVICE_QUOTA } from '../ledger/program-rules.js';
-import { int, NOT_WILLING_STATUSES, percent } from './common.js';
+import { int, NOT_WILLING_STATUSES, percent, totalAndGroups } from './common.js';
 import { type Column, keysetBatches } from './export.js';
 import {
   type GroupBy,
@@ -109,14 +109,6 @@ export async function quotaCompliance(
   add(sr.rows, 'met');
 
   const ids = [...new Set([...wr.rows, ...hr.rows].map((x) => x.g).filter((x): x is number => x !== null))];
-  const names = new Map<number, { code: string; name: string }>();
-  if (ids.length) {
-    const q = await sql.query<{ id: number; code: string; name: string }>(
-      'SELECT id, code, name FROM "Region" WHERE id = ANY($1::int[])',
-      [ids],
-    );
-    for (const x of q.rows) names.set(x.id, x);
-  }
   const hBy = new Map(hr.rows.map((x) => [x.g, x]));
   const build = (key: number | null, regionId: number, code: string, name: string): QuotaRow => {
     const w = wBy.get(key);
@@ -145,10 +137,7 @@ export async function quotaCompliance(
     groupLevel: level,
     workerQuota: WORKER_SERVICE_QUOTA,
     householdQuota: HOUSEHOLD_SERVICE_QUOTA,
-    total: build(null, scope.regionId, scope.code, scope.name),
-    groups: ids
-      .map((id) => build(id, id, names.get(id)?.code ?? '', names.get(id)?.name ?? ''))
-      .sort((a, b) => a.code.localeCompare(b.code)),
+    ...(await totalAndGroups(sql, scope, ids, build)),
   };
 }
 

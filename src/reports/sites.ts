@@ -66,18 +66,8 @@ interface SiteSqlRow {
   withEmployed: string;
 }
 
-interface HouseholdSqlRow {
-  householdId: number;
-  householdCode: string;
-  headName: string | null;
-  siteCode: string;
-  siteName: string;
-  villageCode: string;
-  villageName: string;
-  laborCount: number;
-  since: Date | null;
-  services: string;
-}
+/** As the statement returns it: days on the list are computed here, the count comes as a string. */
+type HouseholdSqlRow = Omit<SiteHouseholdRow, 'daysOnList' | 'services'> & { services: string };
 
 export async function resettlementSites(sql: Sql, scope: ResolvedScope): Promise<SitesReport> {
   const s = regionColumn(scope.level);

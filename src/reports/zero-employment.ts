@@ -14,7 +14,7 @@ import type { Sql } from '../db/sql.js';
 import type { HouseholdCategory } from '../generated/prisma/enums.js';
 import { shanghaiMonthBounds } from '../ledger/china-time.js';
 import { SERVICE_KINDS } from '../ledger/program-rules.js';
-import { CATEGORY_ZH, daysBetween, int, numOrNull } from './common.js';
+import { CATEGORY_ZH, daysBetween, int, numOrNull, totalAndGroups } from './common.js';
 import { type Column, keysetBatches } from './export.js';
 import {
   type GroupBy,
@@ -174,38 +174,25 @@ export async function zeroEmploymentMonthly(
     [scope.regionId, start.toISOString(), end.toISOString()],
   );
   const ids = r.rows.map((x) => x.g).filter((x): x is number => x !== null);
-  const names = new Map<number, { code: string; name: string }>();
-  if (ids.length) {
-    const q = await sql.query<{ id: number; code: string; name: string }>(
-      'SELECT id, code, name FROM "Region" WHERE id = ANY($1::int[])',
-      [ids],
-    );
-    for (const x of q.rows) names.set(x.id, x);
-  }
-  const build = (x: (typeof r.rows)[number] | undefined, regionId: number | null, code: string, name: string) => ({
-    regionId,
-    code,
-    name,
-    entered: int(x?.entered),
-    cleared: int(x?.cleared),
-    medianDaysToClear: numOrNull(x?.median_days, 1),
-    openAtMonthEnd: int(x?.open_end),
-  });
+  const byGroup = new Map(r.rows.map((x) => [x.g, x]));
+  const build = (key: number | null, regionId: number, code: string, name: string) => {
+    const x = byGroup.get(key);
+    return {
+      regionId,
+      code,
+      name,
+      entered: int(x?.entered),
+      cleared: int(x?.cleared),
+      medianDaysToClear: numOrNull(x?.median_days, 1),
+      openAtMonthEnd: int(x?.open_end),
+    };
+  };
   return {
     report: 'zero-employment-monthly',
     scope,
     month: opts.month,
     groupLevel: level,
-    total: build(
-      r.rows.find((x) => x.g === null),
-      scope.regionId,
-      scope.code,
-      scope.name,
-    ),
-    groups: r.rows
-      .filter((x) => x.g !== null)
-      .map((x) => build(x, x.g, names.get(x.g as number)?.code ?? '', names.get(x.g as number)?.name ?? ''))
-      .sort((a, b) => a.code.localeCompare(b.code)),
+    ...(await totalAndGroups(sql, scope, ids, build)),
   };
 }
 
