@@ -11,7 +11,7 @@ import type { Db } from '../db/database.js';
 import { COLUMN_BY_KEY, type ColumnKey, columnLabel, type HeaderMap, resolveHeader } from './columns.js';
 import { detectFormat, readSheetRows, SheetFileError, type SheetRow } from './read-rows.js';
 import { type LedgerRow, newFileState, type RowError, RowValidator } from './validate-row.js';
-import { createBatchWriter, IMPORT_SESSION_SETTINGS, RESET_SESSION_SETTINGS } from './write-batch.js';
+import { createBatchWriter } from './write-batch.js';
 
 export interface ImportError {
   /** Line (CSV) or row (XLSX) number in the file; the header is line 1 unless title rows precede it. */
@@ -147,7 +147,11 @@ async function staffScopeCode(db: Pick<Db, 'pool'>, staffUserId: number): Promis
  * Imports a ledger file into the database. Throws ImportFileError when the file cannot be read
  * as a ledger; row problems are returned in the report instead.
  */
-export async function importLedgerFile(db: Pick<Db, 'pool'>, filePath: string, opts: ImportOptions): Promise<ImportReport> {
+export async function importLedgerFile(
+  db: Pick<Db, 'pool'> & Partial<Pick<Db, 'embedded'>>,
+  filePath: string,
+  opts: ImportOptions,
+): Promise<ImportReport> {
   const batchSize = opts.batchSize ?? 2000;
   const fileName = basename(filePath);
   const started = new Date();
@@ -186,7 +190,14 @@ export async function importLedgerFile(db: Pick<Db, 'pool'>, filePath: string, o
   const counts = { rows: 0, imported: 0, failed: 0, events: 0 };
 
   const client = await db.pool.connect();
-  const writer = createBatchWriter(client, { importId, staffUserId: opts.staffUserId, now, today, scopeCode });
+  const writer = createBatchWriter(client, {
+    importId,
+    staffUserId: opts.staffUserId,
+    now,
+    today,
+    scopeCode,
+    copy: db.embedded !== true,
+  });
   let inFlight: Promise<void> = Promise.resolve();
   let writeFailure: { error: unknown } | undefined;
 
@@ -209,7 +220,7 @@ export async function importLedgerFile(db: Pick<Db, 'pool'>, filePath: string, o
 
   let fatal: unknown;
   try {
-    for (const sql of IMPORT_SESSION_SETTINGS) await client.query(sql);
+    await writer.open();
     let batch: LedgerRow[] = [];
     for (let next = await rows.next(); !next.done; next = await rows.next()) {
       counts.rows++;
@@ -231,7 +242,7 @@ export async function importLedgerFile(db: Pick<Db, 'pool'>, filePath: string, o
     if (batch.length > 0) await flush(batch);
     await inFlight;
     if (writeFailure) throw writeFailure.error;
-    for (const sql of RESET_SESSION_SETTINGS) await client.query(sql);
+    await writer.close();
   } catch (err) {
     fatal = err;
     await inFlight;

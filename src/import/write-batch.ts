@@ -23,6 +23,7 @@ import { refreshHouseholdCounts } from '../ledger/household-counts.js';
 import { isEmployed } from '../ledger/status-rules.js';
 import { codeInScope } from '../staff/scope.js';
 import { REGION_NAME_KEYS } from './columns.js';
+import { type CopyValue, type RowColumns, RowStage } from './copy-rows.js';
 import { type LedgerRow, MSG, type RowError } from './validate-row.js';
 
 /** Code length of each level: 2 province + 2 city + 2 county + 3 township + 3 village. */
@@ -58,7 +59,42 @@ export interface BatchWriterOptions {
    * Unset: the whole ledger (an import from the shell without a staff user).
    */
   scopeCode?: string;
+  /**
+   * Stage the batch's worker rows with COPY (PostgreSQL) rather than as a JSON parameter
+   * (PGlite, whose wire server does not take COPY FROM STDIN).
+   */
+  copy?: boolean;
 }
+
+/** The row the worker statement reads for each ledger row: the worker and its sheet status. */
+const WORKER_ROW: RowColumns = [
+  ['h', 'text'],
+  ['hh', 'int'],
+  ['pr', 'int'],
+  ['ci', 'int'],
+  ['co', 'int'],
+  ['tw', 'int'],
+  ['vi', 'int'],
+  ['name', 'text'],
+  ['last4', 'text'],
+  ['gender', 'text'],
+  ['birth', 'int'],
+  ['phone', 'text'],
+  ['labor', '"LaborCapacity"'],
+  ['willing', 'bool'],
+  ['skills', 'text[]'],
+  ['returnee', 'bool'],
+  ['voice', 'bool'],
+  ['confirmed', 'bool'],
+  ['status', '"EmploymentStatus"'],
+  ['employer', 'text'],
+  ['place', 'text'],
+  ['industry', 'text'],
+  ['wage', 'int'],
+  ['insured', 'bool'],
+  ['reason', 'text'],
+  ['eff', 'date'],
+];
 
 /**
  * When an imported status counts as confirmed (SQL): at import time for a status dated today (or
@@ -86,7 +122,11 @@ interface RegionEntry {
 }
 
 export interface BatchWriter {
+  /** Sets up the connection for the import (outside any batch transaction). */
+  open(): Promise<void>;
   write(rows: LedgerRow[]): Promise<BatchResult>;
+  /** Undoes what open set up, once every batch is written. */
+  close(): Promise<void>;
 }
 
 /**
@@ -100,6 +140,7 @@ export const RESET_SESSION_SETTINGS = ['RESET enable_hashjoin', 'RESET enable_me
 
 /** Creates a writer on one connection; it caches region and site ids across batches. */
 export function createBatchWriter(client: pg.PoolClient, opts: BatchWriterOptions): BatchWriter {
+  const workerRows = new RowStage(client, 'import_worker_rows', WORKER_ROW, opts.copy ?? false);
   /** Sequence names of the serial ids drawn inside the statements, read once per import. */
   let sequences: { household: string; worker: string; event: string } | undefined;
   async function loadSequences(): Promise<void> {
@@ -366,40 +407,41 @@ export function createBatchWriter(client: pg.PoolClient, opts: BatchWriterOption
     rows: LedgerRow[],
     households: Map<string, number>,
   ): Promise<{ ids: Map<string, number>; existing: Set<number>; leftHouseholds: number[]; eventsAppended: number }> {
-    // Absent values are left out (JSON.stringify drops undefined) and read as NULL by json_to_recordset.
-    const records = rows.map((r) => {
+    // Fields in WORKER_ROW's order; absent values are NULL.
+    const records = rows.map((r): CopyValue[] => {
       const w = r.worker;
       const s = r.status;
       const [pr, ci, co, tw, vi] = regionChain(r.villageCode).map(regionId);
-      return {
-        h: w.idHash,
-        hh: households.get(r.household.code),
+      return [
+        w.idHash,
+        households.get(r.household.code),
         pr,
         ci,
         co,
         tw,
         vi,
-        name: w.name,
-        last4: w.idLast4,
-        gender: w.gender,
-        birth: w.birthYear,
-        phone: w.phone,
-        labor: w.laborCapacity,
-        willing: w.willingToWorkAway,
-        skills: w.skills,
-        returnee: w.isReturnee,
-        voice: w.needsVoice,
-        confirmed: w.countyConfirmed,
-        status: s?.status,
-        employer: s?.employer,
-        place: s?.place,
-        industry: s?.industry,
-        wage: s?.monthlyWage,
-        insured: s?.insured,
-        reason: s?.reason,
-        eff: s?.effectiveDate,
-      };
+        w.name,
+        w.idLast4,
+        w.gender,
+        w.birthYear,
+        w.phone,
+        w.laborCapacity,
+        w.willingToWorkAway,
+        w.skills,
+        w.isReturnee,
+        w.needsVoice,
+        w.countyConfirmed,
+        s?.status,
+        s?.employer,
+        s?.place,
+        s?.industry,
+        s?.monthlyWage,
+        s?.insured,
+        s?.reason,
+        s?.effectiveDate,
+      ];
     });
+    const batch = await workerRows.load(records, 4);
     const res = await client.query<{
       id: number;
       idHash: string;
@@ -408,11 +450,7 @@ export function createBatchWriter(client: pg.PoolClient, opts: BatchWriterOption
       event: boolean;
     }>(
       `WITH i AS (
-         SELECT * FROM json_to_recordset($1::json) AS t(
-           h text, hh int, pr int, ci int, co int, tw int, vi int, name text, last4 text, gender text, birth int,
-           phone text, labor "LaborCapacity", willing bool, skills text[], returnee bool, voice bool, confirmed bool,
-           status "EmploymentStatus", employer text, place text, industry text, wage int, insured bool, reason text,
-           eff date)
+         SELECT * FROM ${batch.source}
        ), x AS MATERIALIZED (
          SELECT i.*, w.id AS wid, w."householdId" AS old_hh,
                 COALESCE(i.phone, w.phone) AS n_phone,
@@ -436,7 +474,7 @@ export function createBatchWriter(client: pg.PoolClient, opts: BatchWriterOption
                 "villageId" = x.vi, name = x.name, "idLast4" = x.last4, gender = x.gender, "birthYear" = x.birth,
                 phone = x.n_phone, "laborCapacity" = x.labor, "willingToWorkAway" = x.n_willing, skills = x.n_skills,
                 "isReturnee" = x.n_returnee, "needsVoice" = x.n_voice, "countyConfirmed" = x.n_confirmed,
-                "updatedAt" = $2::timestamp(3)
+                "updatedAt" = $1::timestamp(3)
            FROM x
           WHERE w.id = x.wid AND x.changed
        ), fresh AS MATERIALIZED (
@@ -450,14 +488,14 @@ export function createBatchWriter(client: pg.PoolClient, opts: BatchWriterOption
                                "currentEventId", "currentStatus", "statusConfirmedAt", "updatedAt")
          SELECT new_id, h, hh, pr, ci, co, tw, vi, name, last4, gender, birth, phone, labor, willing,
                 COALESCE(skills, '{}'), COALESCE(returnee, false), COALESCE(voice, false), COALESCE(confirmed, false),
-                eid, COALESCE(status, 'UNKNOWN'), CASE WHEN eid IS NOT NULL THEN ${confirmedAtSql('eff', '$2', '$3')} END,
-                $2::timestamp(3)
+                eid, COALESCE(status, 'UNKNOWN'), CASE WHEN eid IS NOT NULL THEN ${confirmedAtSql('eff', '$1', '$2')} END,
+                $1::timestamp(3)
            FROM fresh
        ), ev AS (
          INSERT INTO "EmploymentEvent" (id, "workerId", status, employer, place, industry, "monthlyWage", insured, reason,
                                         "effectiveDate", "reportedAt", source, channel, "importId", "reportedById")
-         SELECT eid, new_id, status, employer, place, industry, wage, insured, reason, eff, $2::timestamp(3),
-                'IMPORT', 'IMPORT', $4::int, $5::int
+         SELECT eid, new_id, status, employer, place, industry, wage, insured, reason, eff, $1::timestamp(3),
+                'IMPORT', 'IMPORT', $3::int, $4::int
            FROM fresh WHERE eid IS NOT NULL
        )
        SELECT wid AS id, h AS "idHash", true AS existed, CASE WHEN old_hh <> hh THEN old_hh END AS "oldHouseholdId",
@@ -465,7 +503,7 @@ export function createBatchWriter(client: pg.PoolClient, opts: BatchWriterOption
          FROM x WHERE wid IS NOT NULL
        UNION ALL
        SELECT new_id, h, false, NULL, eid IS NOT NULL FROM fresh`,
-      [JSON.stringify(records), opts.now, opts.today, opts.importId, opts.staffUserId ?? null],
+      [opts.now, opts.today, opts.importId, opts.staffUserId ?? null, ...batch.params],
     );
     const ids = new Map<string, number>();
     const existing = new Set<number>();
@@ -591,6 +629,14 @@ export function createBatchWriter(client: pg.PoolClient, opts: BatchWriterOption
   }
 
   return {
+    async open(): Promise<void> {
+      for (const sql of IMPORT_SESSION_SETTINGS) await client.query(sql);
+      await workerRows.prepare();
+    },
+    async close(): Promise<void> {
+      await workerRows.dispose();
+      for (const sql of RESET_SESSION_SETTINGS) await client.query(sql);
+    },
     async write(batch: LedgerRow[]): Promise<BatchResult> {
       const errors: RowError[] = [];
       await client.query('BEGIN');
