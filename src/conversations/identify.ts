@@ -30,8 +30,7 @@ function isChatId(address: string): boolean {
 function senderCtes(channel: Channel, address: string): string {
   const noFamily = `f AS (SELECT NULL::int AS id, NULL::text AS language, NULL::int AS "workerId" WHERE false)`;
   if (channel === 'TELEGRAM') {
-    if (!isChatId(address))
-      return `w AS (SELECT NULL::int AS id, NULL::text AS language WHERE $1::text IS NULL), ${noFamily}`;
+    if (!isChatId(address)) return `w AS (SELECT NULL::int AS id, NULL::text AS language WHERE $1::text IS NULL), ${noFamily}`;
     return `w AS (SELECT id, language FROM "Worker" WHERE "telegramChatId" = $1::bigint ORDER BY id LIMIT 1), ${noFamily}`;
   }
   return `w AS (SELECT id, language FROM "Worker" WHERE phone = $1 ORDER BY id LIMIT 1),

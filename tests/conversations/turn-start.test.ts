@@ -7,10 +7,10 @@
  */
 import { fc, test } from '@fast-check/vitest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readTurnStart, type TurnStart, turnStartForMessage, turnStartFromResult } from '../../src/conversations/identify.js';
 import type { Db } from '../../src/db/database.js';
 import { inTransaction } from '../../src/db/sql.js';
 import type { Channel } from '../../src/generated/prisma/enums.js';
-import { readTurnStart, type TurnStart, turnStartForMessage, turnStartFromResult } from '../../src/conversations/identify.js';
 import { activeKey } from '../../src/ledger/sessions.js';
 import { createTestDb, DB_KINDS } from '../helpers/db.js';
 import { seedWorker } from '../helpers/ledger.js';
@@ -69,8 +69,16 @@ for (const kind of DB_KINDS) {
       await session('700000001', 'TELEGRAM', new Date(now.getTime() - 60_000));
 
       const cases: Array<[Channel, string, (s: TurnStart) => void]> = [
-        ['SMS', '+8613800138001', (s) => expect(s).toMatchObject({ sender: { workerId: worker.id }, session: { expired: false } })],
-        ['TELEGRAM', '700000001', (s) => expect(s).toMatchObject({ sender: { workerId: worker.id }, session: { expired: true } })],
+        [
+          'SMS',
+          '+8613800138001',
+          (s) => expect(s).toMatchObject({ sender: { workerId: worker.id }, session: { expired: false } }),
+        ],
+        [
+          'TELEGRAM',
+          '700000001',
+          (s) => expect(s).toMatchObject({ sender: { workerId: worker.id }, session: { expired: true } }),
+        ],
         ['SMS', '+8613800138003', (s) => expect(s).toMatchObject({ sender: { familyWorkerId: other.id }, session: null })],
         ['SMS', '+8613800138009', (s) => expect(s).toEqual({ sender: null, session: null })],
         ['TELEGRAM', '+8613800138001', (s) => expect(s).toEqual({ sender: null, session: null })],
@@ -85,7 +93,11 @@ for (const kind of DB_KINDS) {
     });
 
     it('reads nothing for a call, a handled message or an unknown id (the turn reads its own)', async () => {
-      for (const id of [await record(db, 'VOICE', '+8613800138001'), await record(db, 'SMS', '+8613800138001', true), '987654321']) {
+      for (const id of [
+        await record(db, 'VOICE', '+8613800138001'),
+        await record(db, 'SMS', '+8613800138001', true),
+        '987654321',
+      ]) {
         const r = await inTransaction(db.pool, (sql) => sql.query(turnStartForMessage(id, now.toISOString())));
         expect(turnStartFromResult(r.rows)).toBeUndefined();
       }
