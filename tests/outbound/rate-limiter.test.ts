@@ -1,15 +1,20 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
-import { type Bucket, createRateLimiter } from '../../src/outbound/rate-limiter.js';
+import { type Bucket, createRateLimiter, type RateLimiter } from '../../src/outbound/rate-limiter.js';
 
-const redis = new Redis(process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379');
+const redisUrl = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+const redis = new Redis(redisUrl);
+// A second connection and limiter: another process sharing the buckets.
+const redis2 = new Redis(redisUrl);
 const prefix = `test-${randomUUID()}:{ratelimit}`;
 const limiter = createRateLimiter(redis, prefix);
+const limiter2 = createRateLimiter(redis2, prefix);
 afterAll(async () => {
   const keys = await redis.keys(`${prefix}:*`);
   if (keys.length) await redis.del(...keys);
   redis.disconnect();
+  redis2.disconnect();
 });
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -43,6 +48,41 @@ function mostInAnySecond(times: number[]): number {
     most = Math.max(most, i - j + 1);
   }
   return most;
+}
+
+/**
+ * `count` messages sent by `lanes` senders per limiter as the send path does: reserve a slot,
+ * sleep until it, then (a late wake-up) sleep `late(slot)` more, then be admitted. Returns the
+ * moments the senders woke (the slot plus its lateness) and were admitted (Redis time), relative
+ * to the first slot.
+ */
+async function sendLate(
+  limiters: RateLimiter[],
+  bucket: Bucket,
+  lanes: number,
+  count: number,
+  late: (slotMs: number) => number,
+): Promise<{ wakes: number[]; admitted: number[] }> {
+  let left = count;
+  let t0: number | undefined;
+  const wakes: number[] = [];
+  const admitted: number[] = [];
+  await Promise.all(
+    limiters.flatMap((l) =>
+      Array.from({ length: lanes }, async () => {
+        while (left > 0) {
+          left--;
+          const slot = await l.reserve([bucket]);
+          t0 ??= slot.at;
+          const extra = late(slot.at - t0);
+          await sleep(slot.waitMs + extra);
+          wakes.push(slot.at - t0 + extra);
+          admitted.push((await l.admit([bucket])) - t0);
+        }
+      }),
+    ),
+  );
+  return { wakes: wakes.sort((a, b) => a - b), admitted: admitted.sort((a, b) => a - b) };
 }
 
 describe('GCRA rate limiter with reserved slots', () => {
@@ -105,5 +145,72 @@ describe('GCRA rate limiter with reserved slots', () => {
         waitMs: 0,
       });
     }
+  });
+
+  it('holds the ceiling at send time when senders wake late, and keeps the pace', async () => {
+    const bucket = { key: 'late', ratePerSecond: 50, burst: 1, cost: 1 };
+    // Every other second's slots wake 400 ms late, onto the next second's on-time ones: as woken,
+    // some second holds far more than 50 (about 70).
+    const late = (slotMs: number) => (Math.floor(slotMs / 1000) % 2 === 0 ? 400 : Math.random() * 20);
+    const { wakes, admitted } = await sendLate([limiter], bucket, 64, 150, late);
+    expect(mostInAnySecond(wakes)).toBeGreaterThan(60);
+    // Admitted: every message once, never more than 50 in any second by Redis's clock.
+    expect(admitted).toHaveLength(150);
+    expect(mostInAnySecond(admitted)).toBeLessThanOrEqual(50);
+    // The pace holds: 150 slots span 3 s; lateness delays the last by its own 400 ms at most,
+    // never by more (a late send moves the window by its lateness, not further).
+    expect(admitted.at(-1)!).toBeLessThan(3000 + 400 + 400);
+  });
+
+  it('holds the ceiling for two processes sharing the bucket, with random late wake-ups', async () => {
+    const bucket = { key: 'shared', ratePerSecond: 40, burst: 1, cost: 1 };
+    // Every other second wakes 250-450 ms late, the others up to 30 ms: as woken, some second
+    // holds over 45 (about 56).
+    const late = (slotMs: number) => (Math.floor(slotMs / 1000) % 2 === 0 ? 250 + Math.random() * 200 : Math.random() * 30);
+    const { wakes, admitted } = await sendLate([limiter, limiter2], bucket, 24, 120, late);
+    expect(mostInAnySecond(wakes)).toBeGreaterThan(45);
+    expect(admitted).toHaveLength(120);
+    expect(mostInAnySecond(admitted)).toBeLessThanOrEqual(40);
+    expect(admitted.at(-1)!).toBeLessThan(3000 + 450 + 400);
+  });
+
+  it('admits into every bucket or none: a full chat takes nothing from the bot-wide window', async () => {
+    const bot = { key: 'adm-tg', ratePerSecond: 2, burst: 1, cost: 1 };
+    const chat = (n: number) => ({ key: `adm-tg:${n}`, ratePerSecond: 1, burst: 1, cost: 1 });
+    const first = await limiter.tryAdmit([bot, chat(1)]);
+    expect(first.admitted).toBe(true);
+    const busy = await limiter2.tryAdmit([bot, chat(1)]);
+    expect(busy.admitted).toBe(false); // this chat had its one for this second
+    expect(busy.waitMs).toBeGreaterThan(900);
+    expect(busy.waitMs).toBeLessThanOrEqual(1000);
+    // The refusal took nothing from the bot: another chat still fits, then the bot is full.
+    expect((await limiter2.tryAdmit([bot, chat(2)])).admitted).toBe(true);
+    const full = await limiter.tryAdmit([bot, chat(3)]);
+    expect(full.admitted).toBe(false);
+    expect(full.waitMs).toBeGreaterThan(900);
+    // The waiting one goes once the first send has left the bot's second, not before.
+    const at = await limiter.admit([bot, chat(3)]);
+    expect(at - first.at).toBeGreaterThanOrEqual(999.99);
+    expect(at - first.at).toBeLessThan(1300);
+  });
+
+  it('counts cost in the window: segments, not messages', async () => {
+    const b = (cost: number) => ({ key: 'adm-segments', ratePerSecond: 5, burst: 1, cost });
+    expect((await limiter.tryAdmit([b(3)])).admitted).toBe(true);
+    const three = await limiter.tryAdmit([b(3)]);
+    expect(three.admitted).toBe(false); // 6 segments would be over 5
+    expect(three.waitMs).toBeGreaterThan(900);
+    expect((await limiter.tryAdmit([b(2)])).admitted).toBe(true);
+    expect((await limiter.tryAdmit([b(1)])).admitted).toBe(false);
+    // A message of more segments than a second holds goes alone once the second is empty.
+    const big = { key: 'adm-big', ratePerSecond: 2, burst: 1, cost: 4 };
+    expect((await limiter.tryAdmit([big])).admitted).toBe(true);
+    expect((await limiter.tryAdmit([big])).admitted).toBe(false);
+  });
+
+  it('admits at once without a rate, and keeps nothing for it', async () => {
+    const off = { key: 'adm-off', ratePerSecond: 0, burst: 1, cost: 1 };
+    for (let i = 0; i < 20; i++) expect((await limiter.tryAdmit([off])).admitted).toBe(true);
+    expect(await redis.keys(`${prefix}:sent:adm-off`)).toEqual([]);
   });
 });
