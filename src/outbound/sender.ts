@@ -126,7 +126,21 @@ export async function sendOne(deps: SenderDeps, m: Outgoing, maxSlotWaitMs = Num
   if (!m.claimed && !(await deps.records.claim(m.id, m.seen))) return { result: 'claimed-elsewhere', recorded: DONE };
   // Last step before the call, so nothing else lies between the count and the provider: a sender
   // woken late waits here while the last second already holds the rate (the claim is kept).
-  await deps.limiter.admit(buckets);
+  const admission = await deps.limiter.admit(buckets);
+  try {
+    return await call(deps, adapter, m);
+  } finally {
+    // Not awaited: the lane goes on, and its next request to Redis queues behind this one anyway.
+    deps.limiter
+      .answered(buckets, admission)
+      .catch((err) =>
+        deps.logger.warn({ err: { message: (err as Error).message } }, 'could not mark a send answered in its rate windows'),
+      );
+  }
+}
+
+/** The provider call and what its answer means for the ledger. */
+async function call(deps: SenderDeps, adapter: ChannelAdapter, m: Outgoing): Promise<SendAttempt> {
   const record = (o: SendOutcome) => deps.records.record(o);
   try {
     const res = await adapter.send(m.msg);

@@ -50,39 +50,61 @@ function mostInAnySecond(times: number[]): number {
   return most;
 }
 
+/** Redis's clock (ms since the epoch): the simulated provider's, which counts sends as they reach it. */
+async function redisNow(): Promise<number> {
+  const [sec, usec] = await redis.time();
+  return Number(sec) * 1000 + Number(usec) / 1000;
+}
+
+interface Drive {
+  /** Lanes per limiter. */
+  lanes: number;
+  count: number;
+  /** How much later than its slot a sender wakes (ms). */
+  late: (slotMs: number) => number;
+  /** How long a send takes to reach the provider after its admission (ms). */
+  transit?: (slotMs: number) => number;
+  /** Whether the sender reports the provider's answer (the send path does). */
+  answer?: boolean;
+}
+
 /**
- * `count` messages sent by `lanes` senders per limiter as the send path does: reserve a slot,
- * sleep until it, then (a late wake-up) sleep `late(slot)` more, then be admitted. Returns the
- * moments the senders woke (the slot plus its lateness) and were admitted (Redis time), relative
- * to the first slot.
+ * `count` messages sent as the send path sends them: reserve a slot, sleep until it and `late`
+ * more, be admitted, reach the provider `transit` later (stamped with Redis's clock there), answer.
+ * Returns, relative to the first slot, when the senders woke, were admitted, and reached the provider.
  */
 async function sendLate(
   limiters: RateLimiter[],
   bucket: Bucket,
-  lanes: number,
-  count: number,
-  late: (slotMs: number) => number,
-): Promise<{ wakes: number[]; admitted: number[] }> {
-  let left = count;
+  d: Drive,
+): Promise<{ wakes: number[]; admitted: number[]; arrivals: number[] }> {
+  let left = d.count;
   let t0: number | undefined;
   const wakes: number[] = [];
   const admitted: number[] = [];
+  const arrivals: number[] = [];
   await Promise.all(
     limiters.flatMap((l) =>
-      Array.from({ length: lanes }, async () => {
+      Array.from({ length: d.lanes }, async () => {
         while (left > 0) {
           left--;
           const slot = await l.reserve([bucket]);
           t0 ??= slot.at;
-          const extra = late(slot.at - t0);
+          const extra = d.late(slot.at - t0);
           await sleep(slot.waitMs + extra);
           wakes.push(slot.at - t0 + extra);
-          admitted.push((await l.admit([bucket])) - t0);
+          const admission = await l.admit([bucket]);
+          admitted.push(admission.at - t0);
+          const transit = d.transit?.(slot.at - t0) ?? 0;
+          if (transit > 0) await sleep(transit);
+          arrivals.push((await redisNow()) - t0);
+          if (d.answer !== false) await l.answered([bucket], admission);
         }
       }),
     ),
   );
-  return { wakes: wakes.sort((a, b) => a - b), admitted: admitted.sort((a, b) => a - b) };
+  const sorted = (a: number[]) => a.sort((x, y) => x - y);
+  return { wakes: sorted(wakes), admitted: sorted(admitted), arrivals: sorted(arrivals) };
 }
 
 describe('GCRA rate limiter with reserved slots', () => {
@@ -152,11 +174,12 @@ describe('GCRA rate limiter with reserved slots', () => {
     // Every other second's slots wake 400 ms late, onto the next second's on-time ones: as woken,
     // some second holds far more than 50 (about 70).
     const late = (slotMs: number) => (Math.floor(slotMs / 1000) % 2 === 0 ? 400 : Math.random() * 20);
-    const { wakes, admitted } = await sendLate([limiter], bucket, 64, 150, late);
+    const { wakes, admitted, arrivals } = await sendLate([limiter], bucket, { lanes: 64, count: 150, late });
     expect(mostInAnySecond(wakes)).toBeGreaterThan(60);
     // Admitted: every message once, never more than 50 in any second by Redis's clock.
     expect(admitted).toHaveLength(150);
     expect(mostInAnySecond(admitted)).toBeLessThanOrEqual(50);
+    expect(mostInAnySecond(arrivals)).toBeLessThanOrEqual(50);
     // The pace holds: 150 slots span 3 s; lateness delays the last by its own 400 ms at most,
     // never by more (a late send moves the window by its lateness, not further).
     expect(admitted.at(-1)!).toBeLessThan(3000 + 400 + 400);
@@ -167,11 +190,50 @@ describe('GCRA rate limiter with reserved slots', () => {
     // Every other second wakes 250-450 ms late, the others up to 30 ms: as woken, some second
     // holds over 45 (about 56).
     const late = (slotMs: number) => (Math.floor(slotMs / 1000) % 2 === 0 ? 250 + Math.random() * 200 : Math.random() * 30);
-    const { wakes, admitted } = await sendLate([limiter, limiter2], bucket, 24, 120, late);
+    const { wakes, admitted, arrivals } = await sendLate([limiter, limiter2], bucket, { lanes: 24, count: 120, late });
     expect(mostInAnySecond(wakes)).toBeGreaterThan(45);
     expect(admitted).toHaveLength(120);
     expect(mostInAnySecond(admitted)).toBeLessThanOrEqual(40);
+    expect(mostInAnySecond(arrivals)).toBeLessThanOrEqual(40);
     expect(admitted.at(-1)!).toBeLessThan(3000 + 450 + 400);
+  });
+
+  it('holds the ceiling as the provider counts, whatever the time a send takes to reach it', async () => {
+    // Every other second's sends take 400 ms to reach the provider (a stalled process, a slow
+    // network), onto the next second's quick ones.
+    const slow = (slotMs: number) => (Math.floor(slotMs / 1000) % 2 === 0 ? 400 : Math.random() * 5);
+    const drive = { lanes: 64, count: 150, late: () => Math.random() * 10, transit: slow };
+    // Counted from the admission alone, the provider hears about 70 in some second.
+    const unanswered = await sendLate(
+      [limiter],
+      { key: 'transit-control', ratePerSecond: 50, burst: 1, cost: 1 },
+      {
+        ...drive,
+        answer: false,
+      },
+    );
+    expect(mostInAnySecond(unanswered.admitted)).toBeLessThanOrEqual(50);
+    expect(mostInAnySecond(unanswered.arrivals)).toBeGreaterThan(60);
+    // A send counts until a second after its answer: the provider never hears more than 50.
+    const { arrivals } = await sendLate([limiter, limiter2], { key: 'transit', ratePerSecond: 50, burst: 1, cost: 1 }, drive);
+    expect(arrivals).toHaveLength(150);
+    expect(mostInAnySecond(arrivals)).toBeLessThanOrEqual(50);
+    // What the slow sends held back goes out later, not lost: less than a second behind.
+    expect(arrivals.at(-1)!).toBeLessThan(3000 + 400 + 1000);
+  });
+
+  it('keeps an answered send in its window until a second after the answer', async () => {
+    const b = { key: 'adm-answered', ratePerSecond: 1, burst: 1, cost: 1 };
+    const sent = await limiter.admit([b]);
+    await sleep(300); // the provider takes its time
+    await limiter.answered([b], sent);
+    await sleep(800);
+    // A second after the admission, but not after the answer: still full.
+    const next = await limiter2.tryAdmit([b]);
+    expect(next.admitted).toBe(false);
+    expect(next.at - sent.at).toBeGreaterThan(1000);
+    expect(next.waitMs).toBeGreaterThan(100);
+    expect(next.waitMs).toBeLessThanOrEqual(300);
   });
 
   it('admits into every bucket or none: a full chat takes nothing from the bot-wide window', async () => {
@@ -189,7 +251,7 @@ describe('GCRA rate limiter with reserved slots', () => {
     expect(full.admitted).toBe(false);
     expect(full.waitMs).toBeGreaterThan(900);
     // The waiting one goes once the first send has left the bot's second, not before.
-    const at = await limiter.admit([bot, chat(3)]);
+    const { at } = await limiter.admit([bot, chat(3)]);
     expect(at - first.at).toBeGreaterThanOrEqual(999.99);
     expect(at - first.at).toBeLessThan(1300);
   });
