@@ -91,31 +91,64 @@ function idLiteral(v: string | number | bigint | null): string {
   return s;
 }
 
-/** A time written into a statement's text: only what toISOString makes. */
+/** A time written into a statement's text: only what toISOString makes, quoted and cast. */
 function timeLiteral(d: Date): string {
   const s = d.toISOString();
   if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/.test(s)) throw new Error('not a timestamp');
-  return s;
+  return `'${s}'::timestamp(3)`;
 }
 
 /**
- * Begins the transaction, takes the sender's lock (its key computed from the message itself, as
- * `senderLockKey` builds it) and reads, in snapshots taken after the lock, the sender's unhandled
- * messages up to this one and what the first one's turn starts from (the open conversation and
- * who the sender is, identify.ts): one round trip. A message handled already (or unknown) takes
- * no lock and finds nothing.
+ * The statements that open a turn, over the message's id and the turn's time as SQL (parameters
+ * or checked literals): the sender's lock (its key computed from the message itself, as
+ * `senderLockKey` builds it), the sender's unhandled messages up to this one, and what the first
+ * one's turn starts from (identify.ts). A message handled already (or unknown) takes no lock and
+ * finds nothing.
  */
-function beginAndRead(id: string, now: Date): string {
-  return `BEGIN;
-    SELECT pg_advisory_xact_lock(hashtextextended('inbound:' || channel::text || ':' || "fromAddress", 0))
-      FROM "InboundMessage" WHERE id = ${id} AND "handledAt" IS NULL;
-    SELECT p.id, p.channel, p."fromAddress", p.text,
-           p.payload->'message'->'contact' AS contact, p.payload->'message'->'from'->>'id' AS "fromUserId"
-      FROM "InboundMessage" h
-      JOIN "InboundMessage" p ON p.channel = h.channel AND p."fromAddress" = h."fromAddress" AND p.id <= h.id
-     WHERE h.id = ${id} AND p."handledAt" IS NULL
-     ORDER BY p.id;
-    ${turnStartForMessage(id, timeLiteral(now))}`;
+const openingStatements = (id: string, now: string) => ({
+  lock: `SELECT pg_advisory_xact_lock(hashtextextended('inbound:' || channel::text || ':' || "fromAddress", 0))
+           FROM "InboundMessage" WHERE id = ${id} AND "handledAt" IS NULL`,
+  pending: `SELECT p.id, p.channel, p."fromAddress", p.text,
+                   p.payload->'message'->'contact' AS contact, p.payload->'message'->'from'->>'id' AS "fromUserId"
+              FROM "InboundMessage" h
+              JOIN "InboundMessage" p ON p.channel = h.channel AND p."fromAddress" = h."fromAddress" AND p.id <= h.id
+             WHERE h.id = ${id} AND p."handledAt" IS NULL
+             ORDER BY p.id`,
+  start: turnStartForMessage(id, now),
+});
+
+/**
+ * On PostgreSQL each connection prepares the opening statements once: planning them cost more of
+ * the database's time than running them. Not on the embedded ledger, whose connections share one
+ * session (a name prepared by one would clash with the next).
+ */
+const PREPARE = (() => {
+  const s = openingStatements('$1', '$2::timestamp(3)');
+  return `PREPARE turn_lock(bigint, timestamp) AS ${s.lock};
+    PREPARE turn_pending(bigint, timestamp) AS ${s.pending};
+    PREPARE turn_start(bigint, timestamp) AS ${s.start}`;
+})();
+const preparedOn = new WeakSet<pg.PoolClient>();
+
+/**
+ * Begins the transaction and runs the opening statements, each in a snapshot taken after the
+ * lock: one round trip, a simple-protocol query of several statements (which takes no
+ * parameters; only the checked id and time are written into it).
+ */
+async function beginAndRead(db: Db, client: pg.PoolClient, id: string, now: Date): Promise<pg.QueryResult[]> {
+  const time = timeLiteral(now);
+  let text: string;
+  if (db.embedded) {
+    const s = openingStatements(id, time);
+    text = `BEGIN; ${s.lock}; ${s.pending}; ${s.start}`;
+  } else {
+    if (!preparedOn.has(client)) {
+      await client.query(PREPARE);
+      preparedOn.add(client);
+    }
+    text = `BEGIN; EXECUTE turn_lock(${id}, ${time}); EXECUTE turn_pending(${id}, ${time}); EXECUTE turn_start(${id}, ${time})`;
+  }
+  return (await client.query(text)) as unknown as pg.QueryResult[];
 }
 
 /** Marks the messages handled, with who sent each, and commits: one round trip. */
@@ -135,7 +168,7 @@ export async function handleInbound(deps: InboundDeps, inboundId: bigint): Promi
   const replies: Queue = [];
   try {
     const now = new Date();
-    const results = (await client.query(beginAndRead(idLiteral(inboundId), now))) as unknown as pg.QueryResult[];
+    const results = await beginAndRead(deps.db, client, idLiteral(inboundId), now);
     const pending = results[2]!.rows as InboundRow[];
     // What the sender's first turn starts from was read with the lock; later turns read their own
     // (the first one changes it).

@@ -103,11 +103,11 @@ function turnStartFromRow(row: TurnStartRow | undefined): TurnStart {
 }
 
 /**
- * `readTurnStart` for the sender of a recorded text message, as a statement without parameters:
- * it runs in the same round trip that takes the sender's lock (handle-inbound.ts), after the lock
- * statement, so it reads what committed before the lock was granted. The address comes from the
- * message row; `inboundId` and `now` are written into the text, so the caller passes them checked
- * (digits, and an ISO timestamp made by toISOString). The sender is matched as `senderCtes` does,
+ * `readTurnStart` for the sender of a recorded text message, for the round trip that takes the
+ * sender's lock (handle-inbound.ts): it runs after the lock statement, so it reads what committed
+ * before the lock was granted. The address comes from the message row. `inboundId` and `now` are
+ * SQL: parameters ($n) when the statement is prepared, else literals the caller has checked
+ * (digits; a quoted toISOString cast to timestamp(3)). The sender is matched as `senderCtes` does,
  * with the channel read from the row: a chat id that is not a bigint matches nobody.
  */
 export function turnStartForMessage(inboundId: string, now: string): string {
@@ -122,7 +122,7 @@ export function turnStartForMessage(inboundId: string, now: string): string {
      f AS (SELECT id, language, "workerId" FROM "FamilyContact"
             WHERE phone = (SELECT address FROM h WHERE channel <> 'TELEGRAM') AND "removedAt" IS NULL AND NOT EXISTS (SELECT 1 FROM w)
             ORDER BY verified DESC, id LIMIT 1),
-     s AS (SELECT ${SESSION_COLUMNS}, "expiresAt" < '${now}'::timestamp(3) AS expired
+     s AS (SELECT ${SESSION_COLUMNS}, "expiresAt" < ${now} AS expired
              FROM "ConversationSession" WHERE "activeKey" = (SELECT channel::text || ':' || address FROM h) FOR UPDATE)
      SELECT s.*, ${SENDER_COLUMNS} FROM h LEFT JOIN s ON true LEFT JOIN w ON true LEFT JOIN f ON true`;
 }

@@ -24,13 +24,20 @@ async function record(db: Db, channel: Channel, fromAddress: string, handled = f
   return String(m.id);
 }
 
-/** Both reads of the start of a turn for message `id`, in one transaction. */
+/** The read with the lock, as prepared (parameters) and as written out (literals). */
+const forms = (id: string, now: Date) => [
+  { text: turnStartForMessage('$1', '$2::timestamp(3)'), values: [id, now.toISOString()] },
+  { text: turnStartForMessage(id, `'${now.toISOString()}'::timestamp(3)`), values: [] },
+];
+
+/** Both reads of the start of a turn for message `id` (the one with the lock in both forms), in one transaction. */
 async function bothReads(db: Db, id: string, now: Date): Promise<{ prefetched: TurnStart | undefined; own: TurnStart }> {
   const m = await db.prisma.inboundMessage.findUniqueOrThrow({ where: { id: BigInt(id) } });
   return inTransaction(db.pool, async (sql) => {
-    const r = await sql.query(turnStartForMessage(id, now.toISOString()));
+    const [asPrepared, written] = await Promise.all(forms(id, now).map((q) => sql.query(q.text, q.values)));
+    expect(written!.rows).toEqual(asPrepared!.rows);
     const own = await readTurnStart(sql, m.channel, m.fromAddress, now);
-    return { prefetched: turnStartFromResult(r.rows), own };
+    return { prefetched: turnStartFromResult(asPrepared!.rows), own };
   });
 }
 
@@ -98,8 +105,10 @@ for (const kind of DB_KINDS) {
         await record(db, 'SMS', '+8613800138001', true),
         '987654321',
       ]) {
-        const r = await inTransaction(db.pool, (sql) => sql.query(turnStartForMessage(id, now.toISOString())));
-        expect(turnStartFromResult(r.rows)).toBeUndefined();
+        for (const q of forms(id, now)) {
+          const r = await inTransaction(db.pool, (sql) => sql.query(q.text, q.values));
+          expect(turnStartFromResult(r.rows)).toBeUndefined();
+        }
       }
     });
 
