@@ -5,7 +5,7 @@
  * (`{ total, byStatement: { "<first 160 characters>": n } }`). A benchmark reads the file before
  * and after its measured run to get SQL round trips per unit of work.
  */
-import { writeFileSync } from 'node:fs';
+import { renameSync, writeFileSync } from 'node:fs';
 import pg from 'pg';
 
 const file = process.env.QUERY_COUNT_FILE;
@@ -23,8 +23,10 @@ if (file) {
     return original.call(this, config, ...rest);
   };
   const dump = () => {
+    // Written aside and renamed, so a reader never sees a half-written file.
     try {
-      writeFileSync(file, JSON.stringify({ total, byStatement: Object.fromEntries(counts) }));
+      writeFileSync(`${file}.tmp`, JSON.stringify({ total, byStatement: Object.fromEntries(counts) }));
+      renameSync(`${file}.tmp`, file);
     } catch {}
   };
   setInterval(dump, 500).unref();

@@ -31,7 +31,13 @@ const schema = z.object({
   DATABASE_URL: url('a postgresql:// URL such as postgresql://user@host:5432/db', /^postgres(ql)?:$/),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
   /** Conversation turns handled at once per process (each holds a pooled connection for its turn). */
-  INBOUND_CONCURRENCY: z.coerce.number().int().min(1).max(200).default(8),
+  INBOUND_CONCURRENCY: z.coerce.number().int().min(1).max(200).default(16),
+  /**
+   * Single sends (replies, conversation messages) in flight at once per process and text channel:
+   * each waits on its provider call, so this bounds replies per second at about this many per
+   * provider round trip.
+   */
+  SEND_CONCURRENCY: z.coerce.number().int().min(1).max(500).default(50),
   REDIS_URL: url('a Redis URL such as redis://127.0.0.1:6379', /^rediss?:$/),
   /** Prefix of every Redis key, so several deployments (or test runs) can share one Redis. */
   REDIS_PREFIX: z

@@ -12,7 +12,7 @@ import type { Db } from '../db/database.js';
 import type { Channel } from '../generated/prisma/enums.js';
 import type { Texts } from '../i18n.js';
 import type { Logger } from '../logging.js';
-import { identifySender } from './identify.js';
+import { identifySender, type TurnStart, turnStartForMessage, turnStartFromResult } from './identify.js';
 import { conversationTurn } from './turn.js';
 
 export { identifySender, type Sender } from './identify.js';
@@ -45,7 +45,12 @@ interface Handled {
   familyContactId: number | null;
 }
 
-async function handleOne(deps: InboundDeps, sql: pg.PoolClient, msg: InboundRow): Promise<{ handled: Handled; replies: Queue }> {
+async function handleOne(
+  deps: InboundDeps,
+  sql: pg.PoolClient,
+  msg: InboundRow,
+  start?: { read: TurnStart; now: Date },
+): Promise<{ handled: Handled; replies: Queue }> {
   let replies: Queue = [];
   let sender: { workerId: number | null; familyContactId: number | null } | null;
   if (msg.channel === 'VOICE') {
@@ -56,12 +61,13 @@ async function handleOne(deps: InboundDeps, sql: pg.PoolClient, msg: InboundRow)
       ? { phone: msg.contact.phone_number, userId: msg.contact.user_id == null ? null : String(msg.contact.user_id) }
       : null;
     const turn = await conversationTurn(
-      { sql, texts: deps.texts },
+      { sql, texts: deps.texts, ...(start ? { now: start.now } : {}) },
       {
         channel: msg.channel,
         address: msg.fromAddress,
         messageId: msg.id,
         incoming: { kind: 'text', text: msg.text, contact, fromUserId: msg.fromUserId },
+        ...(start ? { start: start.read } : {}),
       },
     );
     sender = turn.sender;
@@ -85,22 +91,64 @@ function idLiteral(v: string | number | bigint | null): string {
   return s;
 }
 
+/** A time written into a statement's text: only what toISOString makes, quoted and cast. */
+function timeLiteral(d: Date): string {
+  const s = d.toISOString();
+  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/.test(s)) throw new Error('not a timestamp');
+  return `'${s}'::timestamp(3)`;
+}
+
 /**
- * Begins the transaction, takes the sender's lock (its key computed from the message itself, as
- * `senderLockKey` builds it) and reads, in a snapshot taken after the lock, the sender's unhandled
- * messages up to this one: one round trip. A message handled already (or unknown) takes no lock
- * and finds nothing.
+ * The statements that open a turn, over the message's id and the turn's time as SQL (parameters
+ * or checked literals): the sender's lock (its key computed from the message itself, as
+ * `senderLockKey` builds it), the sender's unhandled messages up to this one, and what the first
+ * one's turn starts from (identify.ts). A message handled already (or unknown) takes no lock and
+ * finds nothing.
  */
-function beginAndRead(id: string): string {
-  return `BEGIN;
-    SELECT pg_advisory_xact_lock(hashtextextended('inbound:' || channel::text || ':' || "fromAddress", 0))
-      FROM "InboundMessage" WHERE id = ${id} AND "handledAt" IS NULL;
-    SELECT p.id, p.channel, p."fromAddress", p.text,
-           p.payload->'message'->'contact' AS contact, p.payload->'message'->'from'->>'id' AS "fromUserId"
-      FROM "InboundMessage" h
-      JOIN "InboundMessage" p ON p.channel = h.channel AND p."fromAddress" = h."fromAddress" AND p.id <= h.id
-     WHERE h.id = ${id} AND p."handledAt" IS NULL
-     ORDER BY p.id`;
+const openingStatements = (id: string, now: string) => ({
+  lock: `SELECT pg_advisory_xact_lock(hashtextextended('inbound:' || channel::text || ':' || "fromAddress", 0))
+           FROM "InboundMessage" WHERE id = ${id} AND "handledAt" IS NULL`,
+  pending: `SELECT p.id, p.channel, p."fromAddress", p.text,
+                   p.payload->'message'->'contact' AS contact, p.payload->'message'->'from'->>'id' AS "fromUserId"
+              FROM "InboundMessage" h
+              JOIN "InboundMessage" p ON p.channel = h.channel AND p."fromAddress" = h."fromAddress" AND p.id <= h.id
+             WHERE h.id = ${id} AND p."handledAt" IS NULL
+             ORDER BY p.id`,
+  start: turnStartForMessage(id, now),
+});
+
+/**
+ * On PostgreSQL each connection prepares the opening statements once: planning them cost more of
+ * the database's time than running them. Not on the embedded ledger, whose connections share one
+ * session (a name prepared by one would clash with the next).
+ */
+const PREPARE = (() => {
+  const s = openingStatements('$1', '$2::timestamp(3)');
+  return `PREPARE turn_lock(bigint, timestamp) AS ${s.lock};
+    PREPARE turn_pending(bigint, timestamp) AS ${s.pending};
+    PREPARE turn_start(bigint, timestamp) AS ${s.start}`;
+})();
+const preparedOn = new WeakSet<pg.PoolClient>();
+
+/**
+ * Begins the transaction and runs the opening statements, each in a snapshot taken after the
+ * lock: one round trip, a simple-protocol query of several statements (which takes no
+ * parameters; only the checked id and time are written into it).
+ */
+async function beginAndRead(db: Db, client: pg.PoolClient, id: string, now: Date): Promise<pg.QueryResult[]> {
+  const time = timeLiteral(now);
+  let text: string;
+  if (db.embedded) {
+    const s = openingStatements(id, time);
+    text = `BEGIN; ${s.lock}; ${s.pending}; ${s.start}`;
+  } else {
+    if (!preparedOn.has(client)) {
+      await client.query(PREPARE);
+      preparedOn.add(client);
+    }
+    text = `BEGIN; EXECUTE turn_lock(${id}, ${time}); EXECUTE turn_pending(${id}, ${time}); EXECUTE turn_start(${id}, ${time})`;
+  }
+  return (await client.query(text)) as unknown as pg.QueryResult[];
 }
 
 /** Marks the messages handled, with who sent each, and commits: one round trip. */
@@ -119,11 +167,15 @@ export async function handleInbound(deps: InboundDeps, inboundId: bigint): Promi
   const client = await deps.db.pool.connect();
   const replies: Queue = [];
   try {
-    const results = (await client.query(beginAndRead(idLiteral(inboundId)))) as unknown as pg.QueryResult[];
+    const now = new Date();
+    const results = await beginAndRead(deps.db, client, idLiteral(inboundId), now);
     const pending = results[2]!.rows as InboundRow[];
+    // What the sender's first turn starts from was read with the lock; later turns read their own
+    // (the first one changes it).
+    const read = turnStartFromResult(results[3]!.rows);
     const handled: Handled[] = [];
-    for (const msg of pending) {
-      const one = await handleOne(deps, client, msg);
+    for (const [i, msg] of pending.entries()) {
+      const one = await handleOne(deps, client, msg, i === 0 && read ? { read, now } : undefined);
       handled.push(one.handled);
       replies.push(...one.replies);
     }

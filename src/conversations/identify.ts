@@ -15,6 +15,13 @@ export interface Sender {
   language: string;
 }
 
+/** Whether an address can be a Telegram chat id (a bigint): anything else matches nobody. */
+function isChatId(address: string): boolean {
+  if (!/^-?\d{1,19}$/.test(address)) return false;
+  const n = BigInt(address);
+  return n >= -(2n ** 63n) && n < 2n ** 63n;
+}
+
 /**
  * The sender as two one-row CTEs, `w` (a worker) and `f` (a family contact, only when no worker
  * has the number), over the address in $1: a worker by phone, else a registered family contact;
@@ -23,8 +30,7 @@ export interface Sender {
 function senderCtes(channel: Channel, address: string): string {
   const noFamily = `f AS (SELECT NULL::int AS id, NULL::text AS language, NULL::int AS "workerId" WHERE false)`;
   if (channel === 'TELEGRAM') {
-    if (!/^-?\d{1,19}$/.test(address))
-      return `w AS (SELECT NULL::int AS id, NULL::text AS language WHERE $1::text IS NULL), ${noFamily}`;
+    if (!isChatId(address)) return `w AS (SELECT NULL::int AS id, NULL::text AS language WHERE $1::text IS NULL), ${noFamily}`;
     return `w AS (SELECT id, language FROM "Worker" WHERE "telegramChatId" = $1::bigint ORDER BY id LIMIT 1), ${noFamily}`;
   }
   return `w AS (SELECT id, language FROM "Worker" WHERE phone = $1 ORDER BY id LIMIT 1),
@@ -71,12 +77,7 @@ export async function identifySender(sql: Sql, channel: Channel, address: string
  * (locked for the transaction, expired ones included, as `activeSession` reads it) and who the
  * ledger says they are.
  */
-export async function readTurnStart(
-  sql: Sql,
-  channel: Channel,
-  address: string,
-  now: Date,
-): Promise<{ session: StoredSession | null; sender: Sender | null }> {
+export async function readTurnStart(sql: Sql, channel: Channel, address: string, now: Date): Promise<TurnStart> {
   const r = await sql.query<SenderRow & Partial<SessionRow>>(
     `WITH ${senderCtes(channel, address)},
      s AS (SELECT ${SESSION_COLUMNS}, "expiresAt" < $3::timestamp(3) AS expired
@@ -84,9 +85,49 @@ export async function readTurnStart(
      SELECT s.*, ${SENDER_COLUMNS} FROM (SELECT 1) one LEFT JOIN s ON true LEFT JOIN w ON true LEFT JOIN f ON true`,
     [address, activeKey(channel, address), now.toISOString()],
   );
-  const row = r.rows[0];
+  return turnStartFromRow(r.rows[0]);
+}
+
+export interface TurnStart {
+  session: StoredSession | null;
+  sender: Sender | null;
+}
+
+type TurnStartRow = SenderRow & Partial<SessionRow>;
+
+function turnStartFromRow(row: TurnStartRow | undefined): TurnStart {
   return {
     session: row?.id != null ? sessionFromRow(row as SessionRow) : null,
     sender: senderFromRow(row),
   };
+}
+
+/**
+ * `readTurnStart` for the sender of a recorded text message, for the round trip that takes the
+ * sender's lock (handle-inbound.ts): it runs after the lock statement, so it reads what committed
+ * before the lock was granted. The address comes from the message row. `inboundId` and `now` are
+ * SQL: parameters ($n) when the statement is prepared, else literals the caller has checked
+ * (digits; a quoted toISOString cast to timestamp(3)). The sender is matched as `senderCtes` does,
+ * with the channel read from the row: a chat id that is not a bigint matches nobody.
+ */
+export function turnStartForMessage(inboundId: string, now: string): string {
+  return `WITH h AS (SELECT channel, "fromAddress" AS address FROM "InboundMessage" WHERE id = ${inboundId} AND "handledAt" IS NULL AND channel <> 'VOICE'),
+     chat AS (SELECT CASE WHEN address ~ '^-?[0-9]{1,19}$' THEN
+                CASE WHEN address::numeric BETWEEN -9223372036854775808 AND 9223372036854775807 THEN address::bigint END END AS id
+                FROM h WHERE channel = 'TELEGRAM'),
+     w AS (SELECT id, language FROM (
+             (SELECT id, language FROM "Worker" WHERE phone = (SELECT address FROM h WHERE channel <> 'TELEGRAM') ORDER BY id LIMIT 1)
+             UNION ALL
+             (SELECT id, language FROM "Worker" WHERE "telegramChatId" = (SELECT id FROM chat) ORDER BY id LIMIT 1)) x),
+     f AS (SELECT id, language, "workerId" FROM "FamilyContact"
+            WHERE phone = (SELECT address FROM h WHERE channel <> 'TELEGRAM') AND "removedAt" IS NULL AND NOT EXISTS (SELECT 1 FROM w)
+            ORDER BY verified DESC, id LIMIT 1),
+     s AS (SELECT ${SESSION_COLUMNS}, "expiresAt" < ${now} AS expired
+             FROM "ConversationSession" WHERE "activeKey" = (SELECT channel::text || ':' || address FROM h) FOR UPDATE)
+     SELECT s.*, ${SENDER_COLUMNS} FROM h LEFT JOIN s ON true LEFT JOIN w ON true LEFT JOIN f ON true`;
+}
+
+/** The turn start `turnStartForMessage` read; undefined when the message was not one it reads. */
+export function turnStartFromResult(rows: TurnStartRow[]): TurnStart | undefined {
+  return rows.length === 1 ? turnStartFromRow(rows[0]) : undefined;
 }

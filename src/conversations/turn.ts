@@ -37,7 +37,7 @@ import { createMessage } from '../ledger/outbound.js';
 import { normaliseMobile } from '../ledger/phone.js';
 import { endSession } from '../ledger/sessions.js';
 import { linkTelegramChat } from '../ledger/telegram-links.js';
-import { readTurnStart, type Sender } from './identify.js';
+import { readTurnStart, type Sender, type TurnStart } from './identify.js';
 import { bareWord, parseConversationCommand, parseGlobalCommand, parseLinkCommand } from './keywords.js';
 
 /** The per-sender lock: inbound handling, call turns and conversations the service starts share it. */
@@ -92,6 +92,8 @@ export interface TurnRequest {
   messageId: string | null;
   callSid?: string | null;
   incoming: Incoming;
+  /** The open conversation and the sender, when the caller read them under the lock already. */
+  start?: TurnStart;
 }
 
 export interface ConversationDeps {
@@ -194,7 +196,7 @@ export async function conversationTurn(deps: ConversationDeps, req: TurnRequest)
   const queue: Queue = [];
 
   // One read: the open conversation (locked) and who the sender is.
-  const { session: open, sender } = await readTurnStart(sql, channel, address, now);
+  const { session: open, sender } = req.start ?? (await readTurnStart(sql, channel, address, now));
   // A session a deploy left behind (its flow or step is gone) ends rather than fail every message.
   let session: StoredSession | null = open && isRunnable(FLOWS, open) ? open : null;
   if (open && !session) await endSession(sql, open.id, 'EXPIRED');

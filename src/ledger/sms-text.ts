@@ -10,7 +10,21 @@ export function smsText(msg: { text: string; choices?: ReadonlyArray<{ key: stri
   return `${msg.text}\n${msg.choices.map((c) => `${c.key} ${c.label}`).join('\n')}`;
 }
 
+/**
+ * Counted texts. Replies and campaign messages come from a few dozen templates, and splitting a
+ * text into graphemes to count it was a noticeable share of a conversation turn's CPU; the memo is
+ * emptied when full so it stays small whatever passes through.
+ */
+const counted = new Map<string, number>();
+const MEMO_SIZE = 2000;
+
 /** Segments: GSM-7 160/153 characters, UCS-2 (any Chinese) 70 in one, 67 per part when split. */
 export function smsSegments(text: string): number {
-  return new SegmentedMessage(text).segmentsCount;
+  let n = counted.get(text);
+  if (n === undefined) {
+    n = new SegmentedMessage(text).segmentsCount;
+    if (counted.size >= MEMO_SIZE) counted.clear();
+    counted.set(text, n);
+  }
+  return n;
 }

@@ -7,12 +7,15 @@
  */
 import { DelayedError, type Job, Worker } from 'bullmq';
 import type { Db } from '../db/database.js';
+import { createGroupCommit } from '../db/group-commit.js';
 import type { Channel, MessageKind, MessageStatus } from '../generated/prisma/enums.js';
 import { isOptedOut } from '../ledger/opt-outs.js';
 import { type Outgoing, outboundSend, type SenderDeps, sendOne, settleInDoubt } from './sender.js';
 
 export interface DeliverDeps extends SenderDeps {
   db: Db;
+  /** The message's row with the worker's addresses (`createMessageReader`). */
+  readMessage(id: bigint): Promise<MessageRow | undefined>;
   /** Voice calls allowed in progress at once. */
   maxCallsInProgress: number;
 }
@@ -28,8 +31,8 @@ async function callsInProgress(deps: DeliverDeps): Promise<number> {
   return r.rows[0]?.n ?? 0;
 }
 
-/** What a send needs of its ledger row, with the worker's addresses: one statement. */
-interface MessageRow {
+/** What a send needs of its ledger row, with the worker's addresses. */
+export interface MessageRow {
   status: MessageStatus;
   kind: MessageKind;
   channel: Channel;
@@ -43,15 +46,28 @@ interface MessageRow {
   telegramChatId: string | null;
 }
 
-async function readMessage(deps: DeliverDeps, id: bigint): Promise<MessageRow | undefined> {
-  const r = await deps.db.pool.query<MessageRow>(
-    `SELECT m.status, m.kind, m.channel, m.body, m.choices, m.segments, m."workerId", m."toAddress", m."claimedAt",
-            w.phone, w."telegramChatId"::text AS "telegramChatId"
-       FROM "OutboundMessage" m LEFT JOIN "Worker" w ON w.id = m."workerId"
-      WHERE m.id = $1`,
-    [String(id)],
-  );
-  return r.rows[0];
+/**
+ * Reads the rows of the sends in progress, many at a time: every send job starts with its row, and
+ * under load dozens start together, so they share one statement (group commit) instead of a round
+ * trip each. A lone send still reads at once.
+ */
+export function createMessageReader(pool: Db['pool']): (id: bigint) => Promise<MessageRow | undefined> {
+  const reads = createGroupCommit<string, MessageRow | undefined>({
+    flush: async (ids) => {
+      const r = await pool.query<MessageRow & { id: string }>(
+        `SELECT m.id, m.status, m.kind, m.channel, m.body, m.choices, m.segments, m."workerId", m."toAddress", m."claimedAt",
+                w.phone, w."telegramChatId"::text AS "telegramChatId"
+           FROM "OutboundMessage" m LEFT JOIN "Worker" w ON w.id = m."workerId"
+          WHERE m.id = ANY($1::bigint[])`,
+        [[...new Set(ids)]],
+      );
+      const byId = new Map(r.rows.map((row) => [row.id, row]));
+      return ids.map((id) => byId.get(id));
+    },
+    maxBatch: 500,
+    maxInFlight: 2,
+  });
+  return (id) => reads.submit(String(id));
 }
 
 export type DeliverOutcome = 'sent' | 'already-sent' | 'missing' | 'failed' | 'skipped-opted-out';
@@ -68,7 +84,7 @@ export async function deliver(
   worker: Worker,
 ): Promise<DeliverOutcome> {
   const id = BigInt(job.data.outboundId);
-  const row = await readMessage(deps, id);
+  const row = await deps.readMessage(id);
   if (!row) return 'missing';
   if (row.status !== 'QUEUED') return 'already-sent';
 

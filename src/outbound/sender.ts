@@ -113,15 +113,34 @@ export interface SendAttempt {
 const DONE = Promise.resolve();
 
 /**
- * Sends one message: rate-limit slot, claim (unless claimed already), provider call, outcome.
+ * Sends one message: rate-limit slot, claim (unless claimed already), admission into the buckets'
+ * last second, provider call, outcome.
  * `maxSlotWaitMs`: the longest to sleep for a rate-limit slot (a further one answers 'deferred').
  */
 export async function sendOne(deps: SenderDeps, m: Outgoing, maxSlotWaitMs = Number.POSITIVE_INFINITY): Promise<SendAttempt> {
   const adapter = adapterFor(deps, m.channel);
-  const slot = await deps.limiter.reserve(deps.buckets(m.channel, m.msg.to, m.segments), maxSlotWaitMs);
+  const buckets = deps.buckets(m.channel, m.msg.to, m.segments);
+  const slot = await deps.limiter.reserve(buckets, maxSlotWaitMs);
   if (!slot.reserved) return { result: 'deferred', recorded: DONE, retryAfterMs: slot.waitMs };
   if (slot.waitMs > 0) await sleep(slot.waitMs);
   if (!m.claimed && !(await deps.records.claim(m.id, m.seen))) return { result: 'claimed-elsewhere', recorded: DONE };
+  // Last step before the call, so nothing else lies between the count and the provider: a sender
+  // woken late waits here while the last second already holds the rate (the claim is kept).
+  const admission = await deps.limiter.admit(buckets);
+  try {
+    return await call(deps, adapter, m);
+  } finally {
+    // Not awaited: the lane goes on, and its next request to Redis queues behind this one anyway.
+    deps.limiter
+      .answered(buckets, admission)
+      .catch((err) =>
+        deps.logger.warn({ err: { message: (err as Error).message } }, 'could not mark a send answered in its rate windows'),
+      );
+  }
+}
+
+/** The provider call and what its answer means for the ledger. */
+async function call(deps: SenderDeps, adapter: ChannelAdapter, m: Outgoing): Promise<SendAttempt> {
   const record = (o: SendOutcome) => deps.records.record(o);
   try {
     const res = await adapter.send(m.msg);

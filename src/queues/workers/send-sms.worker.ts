@@ -3,4 +3,4 @@ import { QueueName } from '../names.js';
 import type { WorkerDeps } from './deps.js';
 import { createSendWorker } from './send.js';
 
-export const createSendSmsWorker = (deps: WorkerDeps) => createSendWorker(deps, QueueName.sendSms, 20);
+export const createSendSmsWorker = (deps: WorkerDeps) => createSendWorker(deps, QueueName.sendSms, deps.config.SEND_CONCURRENCY);

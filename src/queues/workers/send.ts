@@ -2,7 +2,7 @@
 import { Worker } from 'bullmq';
 import type { Config } from '../../config.js';
 import type { Channel } from '../../generated/prisma/enums.js';
-import { type DeliverDeps, deliver } from '../../outbound/deliver.js';
+import { createMessageReader, type DeliverDeps, deliver } from '../../outbound/deliver.js';
 import type { Bucket } from '../../outbound/rate-limiter.js';
 import type { SenderDeps } from '../../outbound/sender.js';
 import { bullName, type QueueName } from '../names.js';
@@ -40,6 +40,7 @@ export function senderDeps(deps: WorkerDeps): SenderDeps {
 export function createSendWorker(deps: WorkerDeps, queue: QueueName, concurrency: number): Worker<{ outboundId: string }> {
   const deliverDeps: DeliverDeps = {
     db: deps.db,
+    readMessage: createMessageReader(deps.db.pool),
     ...senderDeps(deps),
     maxCallsInProgress: deps.config.VOICE_MAX_CONCURRENT_CALLS,
   };
