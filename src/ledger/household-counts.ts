@@ -14,7 +14,11 @@ import type { Sql } from '../db/sql.js';
 import { EMPLOYED_STATUSES } from './status-rules.js';
 
 /**
- * Recomputes the counts of the given households. zeroEmploymentSince is set when the flag turns
+ * Recomputes the counts of the given households. Every household, its workers and its open spell
+ * are looked up by index, one household at a time: the statement runs once per import batch
+ * while the tables grow faster than their statistics, and a plan that scanned Household or the
+ * open spells made each batch slower than the last (OFFSET 0 keeps the EXISTS a probe rather
+ * than a hash of every open spell). zeroEmploymentSince is set when the flag turns
  * true, kept while it stays true, and cleared when it turns false. Only rows whose values change
  * (or whose spell disagrees with the flag) are written. Returns the number of households updated.
  */
@@ -26,16 +30,17 @@ export async function refreshHouseholdCounts(
   if (householdIds.length === 0) return 0;
   const res = await pool.query<{ n: number }>(
     `WITH c AS (
-       SELECT h.id,
-              count(w.id) FILTER (WHERE w."laborCapacity" <> 'NONE')::int AS labor,
-              count(w.id) FILTER (WHERE w."currentStatus" = ANY($2::"EmploymentStatus"[]))::int AS employed
-         FROM "Household" h
-         LEFT JOIN "Worker" w ON w."householdId" = h.id
-        WHERE h.id = ANY($1::int[])
-        GROUP BY h.id
+       SELECT h.id, m.labor, m.employed
+         FROM (SELECT DISTINCT k.id FROM unnest($1::int[]) AS k(id)) k
+         JOIN LATERAL (SELECT h.id FROM "Household" h WHERE h.id = k.id LIMIT 1) h ON true
+         CROSS JOIN LATERAL (
+           SELECT count(*) FILTER (WHERE w."laborCapacity" <> 'NONE')::int AS labor,
+                  count(*) FILTER (WHERE w."currentStatus" = ANY($2::"EmploymentStatus"[]))::int AS employed
+             FROM "Worker" w WHERE w."householdId" = h.id) m
      ), n AS MATERIALIZED (
        SELECT c.id, c.labor, c.employed, (c.labor > 0 AND c.employed = 0) AS zero,
-              EXISTS (SELECT 1 FROM "ZeroEmploymentSpell" s WHERE s."householdId" = c.id AND s."clearedAt" IS NULL) AS has_open
+              EXISTS (SELECT 1 FROM "ZeroEmploymentSpell" s WHERE s."householdId" = c.id AND s."clearedAt" IS NULL
+                      OFFSET 0) AS has_open
          FROM c
      ), upd AS (
        UPDATE "Household" h
