@@ -13,7 +13,8 @@
  *    (arrival times: rate achieved, most in any one second).
  *
  * The simulator runs here and sends only the final status callback per message (delivered), which
- * is what the ledger records as the end. Between parts the campaign's rows are removed and the
+ * is what the ledger records as the end. Its callbacks lag the sends on a province (hundreds of
+ * thousands waiting at once, ~5 GB), so npm run bench:campaign gives this process a 12 GB heap. Between parts the campaign's rows are removed and the
  * table vacuumed, so each part starts from the same ledger.
  *
  * Env: BENCH_WORKERS (default 1,000,000), BENCH_LIMITED_RATE (200), BENCH_REGION (region code of
