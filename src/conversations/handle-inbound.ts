@@ -9,6 +9,7 @@
  */
 import type pg from 'pg';
 import type { Db } from '../db/database.js';
+import { canPrepare } from '../db/prepared.js';
 import type { Channel } from '../generated/prisma/enums.js';
 import type { Texts } from '../i18n.js';
 import type { Logger } from '../logging.js';
@@ -118,9 +119,8 @@ const openingStatements = (id: string, now: string) => ({
 });
 
 /**
- * On PostgreSQL each connection prepares the opening statements once: planning them cost more of
- * the database's time than running them. Not on the embedded ledger, whose connections share one
- * session (a name prepared by one would clash with the next).
+ * Where statements may be prepared (src/db/prepared.ts), each connection prepares the opening
+ * statements once: planning them cost more of the database's time than running them.
  */
 const PREPARE = (() => {
   const s = openingStatements('$1', '$2::timestamp(3)');
@@ -135,10 +135,10 @@ const preparedOn = new WeakSet<pg.PoolClient>();
  * lock: one round trip, a simple-protocol query of several statements (which takes no
  * parameters; only the checked id and time are written into it).
  */
-async function beginAndRead(db: Db, client: pg.PoolClient, id: string, now: Date): Promise<pg.QueryResult[]> {
+async function beginAndRead(client: pg.PoolClient, id: string, now: Date): Promise<pg.QueryResult[]> {
   const time = timeLiteral(now);
   let text: string;
-  if (db.embedded) {
+  if (!canPrepare(client)) {
     const s = openingStatements(id, time);
     text = `BEGIN; ${s.lock}; ${s.pending}; ${s.start}`;
   } else {
@@ -168,7 +168,7 @@ export async function handleInbound(deps: InboundDeps, inboundId: bigint): Promi
   const replies: Queue = [];
   try {
     const now = new Date();
-    const results = await beginAndRead(deps.db, client, idLiteral(inboundId), now);
+    const results = await beginAndRead(client, idLiteral(inboundId), now);
     const pending = results[2]!.rows as InboundRow[];
     // What the sender's first turn starts from was read with the lock; later turns read their own
     // (the first one changes it).

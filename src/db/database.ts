@@ -8,6 +8,7 @@ import pg from 'pg';
 import { PrismaClient } from '../generated/prisma/client.js';
 import { runningEmbeddedPostgres, startEmbeddedPostgres } from './embedded-postgres.js';
 import { applyMigrations } from './migrations.js';
+import { allowPrepared } from './prepared.js';
 
 // The ledger's timestamps are UTC in columns without a time zone (Prisma's convention). Raw pg
 // queries must read and write them as UTC too, whatever the process's TZ (Asia/Shanghai in a
@@ -44,6 +45,7 @@ export function connectDb(url: string, poolSize = 10, onClose?: () => Promise<vo
   const pool = new pg.Pool({ connectionString: url, max: poolSize, idleTimeoutMillis: 30_000 });
   // An idle client that loses its server emits 'error' on the pool; without a listener that kills the process.
   pool.on('error', () => {});
+  if (!embedded) allowPrepared(pool);
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
   return {
     prisma,

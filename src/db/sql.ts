@@ -7,6 +7,8 @@ import type pg from 'pg';
  */
 export interface Sql {
   query<R extends pg.QueryResultRow = pg.QueryResultRow>(text: string, values?: unknown[]): Promise<pg.QueryResult<R>>;
+  /** A statement with a name (src/db/prepared.ts). */
+  query<R extends pg.QueryResultRow = pg.QueryResultRow>(config: pg.QueryConfig): Promise<pg.QueryResult<R>>;
 }
 
 /** A parameterized statement to run as part of another (a CTE), its parameters numbered from $1. */
@@ -62,8 +64,10 @@ interface RawRunner {
  */
 export function sqlIn(tx: RawRunner): Sql {
   return {
-    async query<R extends pg.QueryResultRow>(text: string, values: unknown[] = []) {
-      const rows = await tx.$queryRawUnsafe<R[]>(text, ...values);
+    // A named statement runs unnamed here: Prisma prepares its own.
+    async query<R extends pg.QueryResultRow>(q: string | pg.QueryConfig, values: unknown[] = []) {
+      const [text, vals] = typeof q === 'string' ? [q, values] : [q.text, q.values ?? []];
+      const rows = await tx.$queryRawUnsafe<R[]>(text, ...vals);
       return { rows, rowCount: rows.length, command: '', oid: 0, fields: [] } as pg.QueryResult<R>;
     },
   };

@@ -2,6 +2,8 @@
  * What a flow knows when it starts, read from the ledger inside the conversation's transaction:
  * the engine itself reads nothing, so everything a step shows comes from here or from answers.
  */
+
+import { prepared } from '../db/prepared.js';
 import type { Sql } from '../db/sql.js';
 import type { EmploymentStatus } from '../generated/prisma/enums.js';
 import { matchingJobLeads } from '../ledger/job-leads.js';
@@ -12,10 +14,13 @@ import type { FlowId, FlowState } from './types.js';
 async function currentStatus(sql: Sql, workerId: number | null): Promise<FlowState> {
   if (workerId === null) return { hasCurrent: false, employed: false, employer: null };
   const r = await sql.query<{ currentEventId: string | null; status: EmploymentStatus; employer: string | null }>(
-    `SELECT w."currentEventId", w."currentStatus" AS status, e.employer
+    prepared(
+      sql,
+      `SELECT w."currentEventId", w."currentStatus" AS status, e.employer
        FROM "Worker" w LEFT JOIN "EmploymentEvent" e ON e.id = w."currentEventId"
       WHERE w.id = $1`,
-    [workerId],
+      [workerId],
+    ),
   );
   const row = r.rows[0];
   if (!row?.currentEventId) return { hasCurrent: false, employed: false, employer: null };

@@ -3,6 +3,8 @@
  * order, so a status only moves forward (QUEUED < SENT < DELIVERED | FAILED): a late "sent" never
  * replaces "delivered", and a final status is never changed.
  */
+
+import { prepared } from '../db/prepared.js';
 import { retryOnDeadlock, type Sql } from '../db/sql.js';
 import type { Channel, MessageStatus } from '../generated/prisma/enums.js';
 import { recordOptOut } from './opt-outs.js';
@@ -81,7 +83,9 @@ export async function applyDeliveryStatuses(sql: Sql, reports: StatusReport[]): 
     if (list.length === 0) continue;
     const res = await retryOnDeadlock(() =>
       sql.query<(typeof changed)[number]>(
-        `UPDATE "OutboundMessage" m
+        prepared(
+          sql,
+          `UPDATE "OutboundMessage" m
           SET status = v.status::"MessageStatus",
               "providerId" = COALESCE(m."providerId", v.sid),
               "errorCode" = COALESCE(v.err, m."errorCode"),
@@ -93,13 +97,14 @@ export async function applyDeliveryStatuses(sql: Sql, reports: StatusReport[]): 
         WHERE ${match} AND (${RANK}) < v.rank
         RETURNING m.channel, COALESCE(m."toAddress", (SELECT phone FROM "Worker" w WHERE w.id = m."workerId")) AS address,
                   m."workerId", v.err AS "errorCode"`,
-        [
-          list.map((r) => r.outboundId?.toString() ?? null),
-          list.map((r) => r.providerId),
-          list.map((r) => r.status),
-          list.map((r) => r.errorCode ?? null),
-          list.map((r) => rankOf(r.status)),
-        ],
+          [
+            list.map((r) => r.outboundId?.toString() ?? null),
+            list.map((r) => r.providerId),
+            list.map((r) => r.status),
+            list.map((r) => r.errorCode ?? null),
+            list.map((r) => rankOf(r.status)),
+          ],
+        ),
       ),
     );
     changed.push(...res.rows);

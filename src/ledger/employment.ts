@@ -3,6 +3,8 @@
  * the Worker's maintained copy of the current status (currentStatus, currentEventId,
  * statusConfirmedAt) and the household counts in step, by the rule in status-rules.ts.
  */
+
+import { prepared } from '../db/prepared.js';
 import type { Sql } from '../db/sql.js';
 import type { Channel, EmploymentStatus, EventSource } from '../generated/prisma/enums.js';
 import { refreshHouseholdCounts } from './household-counts.js';
@@ -46,7 +48,9 @@ export async function appendEmploymentEvent(sql: Sql, e: NewEmploymentEvent, p: 
   // One statement appends the event and points the worker at the current one (the new event
   // counts although the statement's own scan of EmploymentEvent cannot see it yet).
   const r = await sql.query<{ id: string; householdId: number }>(
-    `WITH ev AS (
+    prepared(
+      sql,
+      `WITH ev AS (
        INSERT INTO "EmploymentEvent" ("workerId", status, employer, place, industry, "monthlyWage", reason, "effectiveDate",
                                       "reportedAt", source, channel, "inboundMessageId", "callSid", "familyContactId", "reportedById",
                                       "confirmationId", insured, "jobLeadId", "employerId")
@@ -67,28 +71,29 @@ export async function appendEmploymentEvent(sql: Sql, e: NewEmploymentEvent, p: 
        FROM cur, ev
       WHERE w.id = $1
      RETURNING ev.id, w."householdId"`,
-    [
-      e.workerId,
-      e.status,
-      e.employer ?? null,
-      e.place ?? null,
-      e.industry ?? null,
-      e.monthlyWage ?? null,
-      e.reason ?? null,
-      e.effectiveDate,
-      now.toISOString(),
-      p.source,
-      p.channel,
-      p.inboundMessageId ?? null,
-      p.callSid ?? null,
-      p.familyContactId ?? null,
-      p.reportedById ?? null,
-      e.confirmationId ?? null,
-      e.insured ?? null,
-      e.jobLeadId ?? null,
-      e.status === 'RETURNED_HOME',
-      e.employerId ?? null,
-    ],
+      [
+        e.workerId,
+        e.status,
+        e.employer ?? null,
+        e.place ?? null,
+        e.industry ?? null,
+        e.monthlyWage ?? null,
+        e.reason ?? null,
+        e.effectiveDate,
+        now.toISOString(),
+        p.source,
+        p.channel,
+        p.inboundMessageId ?? null,
+        p.callSid ?? null,
+        p.familyContactId ?? null,
+        p.reportedById ?? null,
+        e.confirmationId ?? null,
+        e.insured ?? null,
+        e.jobLeadId ?? null,
+        e.status === 'RETURNED_HOME',
+        e.employerId ?? null,
+      ],
+    ),
   );
   const row = r.rows[0];
   if (!row) throw new Error(`worker ${e.workerId} not found for an employment event`);

@@ -10,6 +10,8 @@
  * off has its open spell cleared (STOPPED: someone reported a job) and the plan's open staff task
  * cancelled. Rewriting the household row takes its lock, so two refreshes cannot both open a spell.
  */
+
+import { prepared } from '../db/prepared.js';
 import type { Sql } from '../db/sql.js';
 import { EMPLOYED_STATUSES } from './status-rules.js';
 
@@ -29,7 +31,9 @@ export async function refreshHouseholdCounts(
 ): Promise<number> {
   if (householdIds.length === 0) return 0;
   const res = await pool.query<{ n: number }>(
-    `WITH c AS (
+    prepared(
+      pool,
+      `WITH c AS (
        SELECT h.id, m.labor, m.employed
          FROM (SELECT DISTINCT k.id FROM unnest($1::int[]) AS k(id)) k
          JOIN LATERAL (SELECT h.id FROM "Household" h WHERE h.id = k.id LIMIT 1) h ON true
@@ -78,7 +82,8 @@ export async function refreshHouseholdCounts(
         WHERE t.id = closed."staffTaskId" AND t.status = 'OPEN'
      )
      SELECT count(*)::int AS n FROM upd`,
-    [householdIds, EMPLOYED_STATUSES, now.toISOString(), now.toISOString()],
+      [householdIds, EMPLOYED_STATUSES, now.toISOString(), now.toISOString()],
+    ),
   );
   return res.rows[0]?.n ?? 0;
 }

@@ -3,6 +3,7 @@
  * enqueueSends); the queue job carries only its id. Status moves forward only (see STATUS_RANK).
  */
 
+import { prepared } from '../db/prepared.js';
 import type { Sql, Statement } from '../db/sql.js';
 import type { Channel, MessageKind, MessageStatus } from '../generated/prisma/enums.js';
 import { smsSegments, smsText } from './sms-text.js';
@@ -41,22 +42,25 @@ export async function createMessage(sql: Sql, m: NewMessage, before?: Statement)
   const offset = before?.values.length ?? 0;
   const p = (i: number) => `$${offset + i}`;
   const r = await sql.query<{ id: string }>(
-    `${before ? `WITH before AS (${before.text}) ` : ''}INSERT INTO "OutboundMessage" (kind, channel, body, language, "workerId", "familyContactId", "toAddress", "inReplyToId", "campaignId", segments, choices)
+    prepared(
+      sql,
+      `${before ? `WITH before AS (${before.text}) ` : ''}INSERT INTO "OutboundMessage" (kind, channel, body, language, "workerId", "familyContactId", "toAddress", "inReplyToId", "campaignId", segments, choices)
      VALUES (${p(1)}::"MessageKind", ${p(2)}::"Channel", ${p(3)}, ${p(4)}, ${p(5)}::int, ${p(6)}::int, ${p(7)}, ${p(8)}::bigint, ${p(9)}::int, ${p(10)}::int, ${p(11)}::jsonb) RETURNING id`,
-    [
-      ...(before?.values ?? []),
-      m.kind,
-      m.channel,
-      m.body,
-      m.language,
-      m.workerId ?? null,
-      m.familyContactId ?? null,
-      m.toAddress ?? null,
-      m.inReplyToId?.toString() ?? null,
-      m.campaignId ?? null,
-      m.channel === 'SMS' ? smsSegments(smsText({ text: m.body, choices: choices ?? undefined })) : 1,
-      choices ? JSON.stringify(choices) : null,
-    ],
+      [
+        ...(before?.values ?? []),
+        m.kind,
+        m.channel,
+        m.body,
+        m.language,
+        m.workerId ?? null,
+        m.familyContactId ?? null,
+        m.toAddress ?? null,
+        m.inReplyToId?.toString() ?? null,
+        m.campaignId ?? null,
+        m.channel === 'SMS' ? smsSegments(smsText({ text: m.body, choices: choices ?? undefined })) : 1,
+        choices ? JSON.stringify(choices) : null,
+      ],
+    ),
   );
   return BigInt(r.rows[0]!.id);
 }

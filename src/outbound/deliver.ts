@@ -8,6 +8,7 @@
 import { DelayedError, type Job, Worker } from 'bullmq';
 import type { Db } from '../db/database.js';
 import { createGroupCommit } from '../db/group-commit.js';
+import { prepared } from '../db/prepared.js';
 import type { Channel, MessageKind, MessageStatus } from '../generated/prisma/enums.js';
 import { isOptedOut } from '../ledger/opt-outs.js';
 import { type Outgoing, outboundSend, type SenderDeps, sendOne, settleInDoubt } from './sender.js';
@@ -55,11 +56,14 @@ export function createMessageReader(pool: Db['pool']): (id: bigint) => Promise<M
   const reads = createGroupCommit<string, MessageRow | undefined>({
     flush: async (ids) => {
       const r = await pool.query<MessageRow & { id: string }>(
-        `SELECT m.id, m.status, m.kind, m.channel, m.body, m.choices, m.segments, m."workerId", m."toAddress", m."claimedAt",
+        prepared(
+          pool,
+          `SELECT m.id, m.status, m.kind, m.channel, m.body, m.choices, m.segments, m."workerId", m."toAddress", m."claimedAt",
                 w.phone, w."telegramChatId"::text AS "telegramChatId"
            FROM "OutboundMessage" m LEFT JOIN "Worker" w ON w.id = m."workerId"
           WHERE m.id = ANY($1::bigint[])`,
-        [[...new Set(ids)]],
+          [[...new Set(ids)]],
+        ),
       );
       const byId = new Map(r.rows.map((row) => [row.id, row]));
       return ids.map((id) => byId.get(id));

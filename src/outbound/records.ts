@@ -9,6 +9,7 @@
  */
 import type pg from 'pg';
 import { createGroupCommit } from '../db/group-commit.js';
+import { prepared } from '../db/prepared.js';
 import { retryOnDeadlock } from '../db/sql.js';
 import type { Channel } from '../generated/prisma/enums.js';
 import { recordOptOut } from '../ledger/opt-outs.js';
@@ -49,11 +50,14 @@ export async function claimRows(
   const sorted = byId([...rows]);
   const r = await retryOnDeadlock(() =>
     sql.query<{ id: string }>(
-      `UPDATE "OutboundMessage" m SET "claimedAt" = now(), attempts = m.attempts + 1
+      prepared(
+        sql,
+        `UPDATE "OutboundMessage" m SET "claimedAt" = now(), attempts = m.attempts + 1
          FROM (SELECT * FROM unnest($1::bigint[], $2::timestamp(3)[]) AS u(id, seen) ORDER BY id) v
         WHERE m.id = v.id AND m.status = 'QUEUED' AND m."claimedAt" IS NOT DISTINCT FROM v.seen
         RETURNING m.id`,
-      [sorted.map((r) => r.id), sorted.map((r) => r.seen?.toISOString() ?? null)],
+        [sorted.map((r) => r.id), sorted.map((r) => r.seen?.toISOString() ?? null)],
+      ),
     ),
   );
   return new Set(r.rows.map((x) => x.id));
@@ -61,7 +65,7 @@ export async function claimRows(
 
 /** Writes outcomes: one statement per kind, rows in id order. */
 export async function writeOutcomes(sql: Pick<pg.Pool, 'query'>, outcomes: SendOutcome[]): Promise<void> {
-  const write = (text: string, values: unknown[]) => retryOnDeadlock(() => sql.query(text, values));
+  const write = (text: string, values: unknown[]) => retryOnDeadlock(() => sql.query(prepared(sql, text, values)));
   const sent = byId(outcomes.filter((o) => o.kind === 'sent'));
   const failed = outcomes.filter((o) => o.kind === 'failed');
   const released = byId(outcomes.filter((o) => o.kind === 'released'));
