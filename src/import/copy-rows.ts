@@ -108,6 +108,11 @@ export class RowStage {
     return { source: this.table, params: [] };
   }
 
+  /** Empties the staging table inside a transaction that goes on (its commit would have emptied it). */
+  async clear(): Promise<void> {
+    if (this.prepared) await this.client.query(`TRUNCATE ${this.table}`);
+  }
+
   /** Drops the staging table; a connection that failed mid-import is closed instead. */
   async dispose(): Promise<void> {
     if (!this.prepared) return;

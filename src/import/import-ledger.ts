@@ -5,9 +5,14 @@
  *
  * Parsing the next batch overlaps with writing the previous one, so the database and the parser
  * work at the same time while memory stays bounded to two batches.
+ *
+ * Each batch commits on its own, so a stopped import keeps the batches before it; the first
+ * import into an empty ledger on PostgreSQL is the exception: one transaction, indexes and
+ * foreign keys built at its end, all or nothing (bulk-load.ts).
  */
 import { basename } from 'node:path';
 import type { Db } from '../db/database.js';
+import { type BulkLoad, beginBulkLoad } from './bulk-load.js';
 import { COLUMN_BY_KEY, type ColumnKey, columnLabel, type HeaderMap, resolveHeader } from './columns.js';
 import { detectFormat, readSheetRows, SheetFileError, type SheetRow } from './read-rows.js';
 import { type LedgerRow, newFileState, type RowError, RowValidator } from './validate-row.js';
@@ -125,10 +130,21 @@ async function readHeader(rows: AsyncIterator<SheetRow>): Promise<HeaderMap> {
 const STOPPED_MESSAGE =
   '导入因数据库错误中断；已写入的批次保留，可重新导入 / the import stopped on a database error; batches already written are kept and the file can be imported again';
 
-/** What the ImportRun keeps about an import that stopped: a file problem as such, never a database message (it may quote values). */
-function stoppedError(err: unknown): ImportError {
-  const message =
-    err instanceof SheetFileError ? `${err.message}（已写入的批次保留 / batches already written are kept）` : STOPPED_MESSAGE;
+const ROLLED_BACK_MESSAGE =
+  '首次导入因错误中断，已整体撤回，台账中未写入任何记录，可重新导入 / the first import stopped on an error and was rolled back as a whole: nothing was written and the file can be imported again';
+
+/**
+ * What the ImportRun keeps about an import that stopped: a file problem as such, never a database
+ * message (it may quote values). A bulk load (bulk-load.ts) that stopped kept nothing.
+ */
+function stoppedError(err: unknown, rolledBack: boolean): ImportError {
+  const message = rolledBack
+    ? err instanceof SheetFileError
+      ? `${err.message}（${ROLLED_BACK_MESSAGE}）`
+      : ROLLED_BACK_MESSAGE
+    : err instanceof SheetFileError
+      ? `${err.message}（已写入的批次保留 / batches already written are kept）`
+      : STOPPED_MESSAGE;
   return { line: 0, field: '', message };
 }
 
@@ -190,6 +206,16 @@ export async function importLedgerFile(
   const counts = { rows: 0, imported: 0, failed: 0, events: 0 };
 
   const client = await db.pool.connect();
+  // An empty ledger on PostgreSQL is loaded in one transaction, its secondary indexes and foreign
+  // keys built at the end (bulk-load.ts). PGlite's connections share one session: never there.
+  let bulk: BulkLoad | null = null;
+  try {
+    if (db.embedded !== true) bulk = await beginBulkLoad(client);
+  } catch (err) {
+    client.release(true);
+    await rows.return?.(undefined);
+    throw err;
+  }
   const writer = createBatchWriter(client, {
     importId,
     staffUserId: opts.staffUserId,
@@ -197,6 +223,7 @@ export async function importLedgerFile(
     today,
     scopeCode,
     copy: db.embedded !== true,
+    outerTransaction: bulk !== null,
   });
   let inFlight: Promise<void> = Promise.resolve();
   let writeFailure: { error: unknown } | undefined;
@@ -245,9 +272,15 @@ export async function importLedgerFile(
     await inFlight;
     if (writeFailure) throw writeFailure.error;
     await writer.close();
+    await bulk?.finish();
   } catch (err) {
     fatal = err;
     await inFlight;
+    if (bulk) {
+      await bulk.abort().catch(() => {});
+      counts.imported = 0;
+      counts.events = 0;
+    }
   } finally {
     // After a failure the connection is closed rather than returned to the pool with our settings.
     client.release(fatal !== undefined);
@@ -255,7 +288,7 @@ export async function importLedgerFile(
   }
 
   const errors = log.result(header);
-  const stored: ImportError[] = fatal ? [...errors, stoppedError(fatal)] : errors;
+  const stored: ImportError[] = fatal ? [...errors, stoppedError(fatal, bulk !== null)] : errors;
   await db.pool.query(
     `UPDATE "ImportRun" SET rows = $2, imported = $3, failed = $4, errors = $5::jsonb, "finishedAt" = $6::timestamp(3)
       WHERE id = $1`,

@@ -64,6 +64,12 @@ export interface BatchWriterOptions {
    * (PGlite, whose wire server does not take COPY FROM STDIN).
    */
   copy?: boolean;
+  /**
+   * The caller holds one transaction around every batch (a bulk load, bulk-load.ts): batches are
+   * written in it instead of each in a transaction of its own, and a failure is the caller's to
+   * roll back.
+   */
+  outerTransaction?: boolean;
 }
 
 /** The row the worker statement reads for each ledger row: the worker and its sheet status. */
@@ -639,14 +645,15 @@ export function createBatchWriter(client: pg.PoolClient, opts: BatchWriterOption
     },
     async write(batch: LedgerRow[]): Promise<BatchResult> {
       const errors: RowError[] = [];
-      await client.query('BEGIN');
+      const own = !opts.outerTransaction;
+      if (own) await client.query('BEGIN');
       try {
         await loadSequences();
         await loadRegions(batch);
         const { ok, create } = checkRegions(batch, errors);
         const rows = await checkOwnership(ok, errors);
         if (rows.length === 0) {
-          await client.query('COMMIT');
+          if (own) await client.query('COMMIT');
           return { written: 0, errors, eventsAppended: 0 };
         }
         await createRegions(create);
@@ -658,10 +665,11 @@ export function createBatchWriter(client: pg.PoolClient, opts: BatchWriterOption
         const eventsAppended = workers.eventsAppended + (await writeEvents(rows, workers.ids, workers.existing));
         const touched = new Set<number>([...households.ids.values(), ...workers.leftHouseholds]);
         await refreshHouseholdCounts(client, [...touched], new Date(opts.now));
-        await client.query('COMMIT');
+        if (own) await client.query('COMMIT');
+        else await workerRows.clear();
         return { written: rows.length, errors, eventsAppended };
       } catch (err) {
-        await client.query('ROLLBACK').catch(() => {});
+        if (own) await client.query('ROLLBACK').catch(() => {});
         // Ids cached during the rolled-back transaction may not exist.
         regions.clear();
         sites.clear();
