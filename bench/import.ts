@@ -11,10 +11,15 @@
  * BENCH_DATABASE_URL: admin connection used to create and drop the outreach_bench_* database
  * (default: the local server's Unix socket, see bench/defaults.ts). BENCH_SKIP_PGLITE=1 skips that leg.
  * BENCH_REIMPORT=1 also times a second import of the same file into PostgreSQL (nothing changes).
+ *
+ * The first PostgreSQL leg imports into an empty ledger, which is a bulk load (src/import/bulk-load.ts);
+ * a second leg imports the same file into a ledger that already holds its first 100 rows, so that
+ * every batch commits on its own as a county's later upload does
+ * (`rows_per_s_postgres_batches`). BENCH_SKIP_BATCHES=1 skips it.
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -31,6 +36,7 @@ const ROWS = Number(process.env.BENCH_ROWS ?? 200_000);
 
 const SKIP_PGLITE = process.env.BENCH_SKIP_PGLITE === '1';
 const REIMPORT = process.env.BENCH_REIMPORT === '1';
+const SKIP_BATCHES = process.env.BENCH_SKIP_BATCHES === '1';
 
 interface LegResult {
   rowsPerSecond: number[];
@@ -41,8 +47,10 @@ interface LegResult {
 
 // ───────────────────────────── Child: one import leg ─────────────────────────────
 
+const BENCH_ID_KEY = 'bench-'.padEnd(64, 'k');
+
 async function importTimes(db: Db, file: string, label: string, times: number, again = false): Promise<number[]> {
-  const idHashKey = 'bench-'.padEnd(64, 'k');
+  const idHashKey = BENCH_ID_KEY;
   const rates: number[] = [];
   for (let run = 0; run < times; run++) {
     const started = performance.now();
@@ -71,7 +79,7 @@ async function importTimes(db: Db, file: string, label: string, times: number, a
   return rates;
 }
 
-async function child(kind: string, file: string, target: string): Promise<void> {
+async function child(kind: string, file: string, target: string, seed?: string): Promise<void> {
   const database = kind === 'postgres' ? new URL(target).pathname.slice(1) : null;
   let db: Db;
   if (kind === 'postgres') {
@@ -81,8 +89,9 @@ async function child(kind: string, file: string, target: string): Promise<void> 
     db = connectDb(embedded.url, 4, () => embedded.stop(), true);
   }
   try {
+    if (seed) await importLedgerFile(db, seed, { idHashKey: BENCH_ID_KEY });
     const cpu0 = { self: process.cpuUsage(), pg: database ? backendCpu(database) : null };
-    const rowsPerSecond = await importTimes(db, file, kind, 1);
+    const rowsPerSecond = await importTimes(db, file, seed ? `${kind} (batches)` : kind, 1);
     const self = process.cpuUsage(cpu0.self);
     const pgSec = database && cpu0.pg ? backendCpuSince(database, cpu0.pg) : null;
     const perK = (sec: number) => Math.round(((sec * 1000) / ROWS) * 1000 * 10) / 10;
@@ -97,9 +106,10 @@ async function child(kind: string, file: string, target: string): Promise<void> 
 
 // ───────────────────────────── Parent ─────────────────────────────
 
-function runLeg(kind: 'postgres' | 'pglite', file: string, target: string): Promise<LegResult> {
+function runLeg(kind: 'postgres' | 'pglite', file: string, target: string, seed?: string): Promise<LegResult> {
   return new Promise((resolve, reject) => {
-    const proc = spawn(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), '--leg', kind, file, target], {
+    const args = [...process.execArgv, fileURLToPath(import.meta.url), '--leg', kind, file, target, ...(seed ? [seed] : [])];
+    const proc = spawn(process.execPath, args, {
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     let out = '';
@@ -124,14 +134,14 @@ async function adminQuery(sql: string): Promise<void> {
   }
 }
 
-async function postgresLeg(file: string): Promise<LegResult> {
+async function postgresLeg(file: string, seed?: string): Promise<LegResult> {
   const name = `outreach_bench_${randomBytes(6).toString('hex')}`;
   await adminQuery(`CREATE DATABASE "${name}"`);
   try {
     const url = new URL(ADMIN_URL);
     url.pathname = `/${name}`;
     await applyMigrations(url.toString());
-    return await runLeg('postgres', file, url.toString());
+    return await runLeg('postgres', file, url.toString(), seed);
   } finally {
     await adminQuery(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
   }
@@ -163,6 +173,10 @@ async function parent(): Promise<void> {
     );
     const loadAtStart = Math.round(loadavg()[0]! * 100) / 100;
     const postgres = await postgresLeg(file);
+    // The file's first 100 rows, imported before the timed import, which then re-reads them unchanged.
+    const head = join(dir, 'head.csv');
+    writeFileSync(head, `${readFileSync(file, 'utf8').split('\n').slice(0, 101).join('\n')}\n`);
+    const batches = SKIP_BATCHES ? undefined : await postgresLeg(file, head);
     const pglite = SKIP_PGLITE ? undefined : await pgliteLeg(file, dir);
     console.log(
       JSON.stringify({
@@ -173,6 +187,8 @@ async function parent(): Promise<void> {
         generate_s: Number(generateSeconds.toFixed(1)),
         rows_per_s_postgres: postgres.rowsPerSecond[0],
         ...(postgres.rowsPerSecond[1] ? { rows_per_s_postgres_reimport: postgres.rowsPerSecond[1] } : {}),
+        rows_per_s_postgres_batches: batches?.rowsPerSecond[0] ?? null,
+        cpu_ms_per_1000_rows_postgres_batches: batches?.cpuMsPerKRows ?? null,
         rows_per_s_pglite: pglite?.rowsPerSecond[0] ?? null,
         peak_rss_mb_postgres: postgres.peakRssMb,
         cpu_ms_per_1000_rows_postgres: postgres.cpuMsPerKRows,
@@ -188,8 +204,8 @@ async function parent(): Promise<void> {
 
 const legAt = process.argv.indexOf('--leg');
 if (legAt >= 0) {
-  const [kind, file, target] = process.argv.slice(legAt + 1);
-  await child(kind as string, file as string, target as string);
+  const [kind, file, target, seed] = process.argv.slice(legAt + 1);
+  await child(kind as string, file as string, target as string, seed);
 } else {
   await parent();
 }

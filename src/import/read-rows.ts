@@ -8,13 +8,11 @@
  */
 
 import { isUtf8 } from 'node:buffer';
-import { once } from 'node:events';
 import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
-import { Readable } from 'node:stream';
 import { TextDecoder } from 'node:util';
-import { parse } from 'csv-parse';
 import ExcelJS from 'exceljs';
+import Papa from 'papaparse';
 
 export type SheetFormat = 'csv' | 'xlsx';
 
@@ -116,33 +114,65 @@ function countNewlines(cells: readonly string[]): number {
   return n;
 }
 
+/** Longest record accepted: beyond it a quote left open would swallow the rest of the file into one record. */
+const MAX_RECORD_CHARS = 1 << 20;
+
+/**
+ * The line break of a file, read off its first block outside quoted cells: "\r" for the old Mac
+ * format, else "\n" (a "\r" before it is taken off the row's last cell, so CRLF, LF and a mix of
+ * both read alike).
+ */
+function lineBreak(text: string): '\n' | '\r' {
+  const outside = text.replace(/"[^"]*"/g, '');
+  const cr = outside.indexOf('\r');
+  const lf = outside.indexOf('\n');
+  return cr !== -1 && (lf === -1 || lf > cr + 1) ? '\r' : '\n';
+}
+
 async function* readCsvRows(path: string): AsyncGenerator<SheetRow> {
-  // Empty lines are kept (as one empty cell) so that line numbers can be counted here: csv-parse's
-  // own per-record info costs more than the parsing.
-  // A quote left open would otherwise swallow the rest of the file into one record.
-  const parser = parse({ bom: true, relax_column_count: true, relax_quotes: true, max_record_size: 1 << 20 });
-  const source = Readable.from(csvText(path), { objectMode: false });
-  source.on('error', (err) => parser.destroy(err));
-  source.pipe(parser);
+  // papaparse's Parser reads every complete record of the text it is given and tells where the
+  // last one ended (ignoreLastRow); the rest waits for the next block. It is several times faster
+  // than csv-parse's stream (which was a third of an import's own CPU). Empty lines come back as
+  // one empty cell, so line numbers are counted here.
+  let parser: Papa.Parser | undefined;
+  let crlf = true;
+  let pending = '';
   let line = 1;
-  try {
-    for await (const record of parser as AsyncIterable<string[]>) {
+  function* records(data: string[][]): Generator<SheetRow> {
+    for (const record of data) {
       const start = line;
       line += 1 + countNewlines(record); // a quoted cell may span lines
+      const last = record.length - 1;
+      const cell = record[last] as string;
+      if (crlf && cell.endsWith('\r')) record[last] = cell.slice(0, -1);
       if (!isBlankRow(record)) yield { line: start, cells: record };
     }
-  } catch (err) {
-    if (err instanceof SheetFileError) throw err;
-    if ((err as { code?: string }).code?.startsWith('CSV_')) {
-      throw new SheetFileError(`CSV 格式错误 / malformed CSV: ${(err as Error).message}`);
+  }
+  for await (const chunk of csvText(path)) {
+    let text = pending + (typeof chunk === 'string' ? chunk : chunk.toString('utf8'));
+    if (!parser) {
+      if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+      const newline = lineBreak(text);
+      crlf = newline === '\n';
+      parser = new Papa.Parser({ delimiter: ',', newline, quoteChar: '"' });
     }
-    throw err;
-  } finally {
-    source.destroy();
-    if (!parser.destroyed) {
-      parser.destroy();
-      await once(parser, 'close').catch(() => {});
+    const result = parser.parse(text, 0, true) as Papa.ParseResult<string[]>;
+    pending = text.slice(result.meta.cursor);
+    if (pending.length > MAX_RECORD_CHARS) {
+      throw new SheetFileError(
+        `CSV 格式错误 / malformed CSV: 第 ${line} 行起的引号未闭合 / a quote opened on line ${line} is never closed`,
+      );
     }
+    yield* records(result.data);
+  }
+  if (parser && pending !== '') {
+    const result = parser.parse(pending, 0, false) as Papa.ParseResult<string[]>;
+    if (result.errors.some((e) => e.code === 'MissingQuotes')) {
+      throw new SheetFileError(
+        `CSV 格式错误 / malformed CSV: 第 ${line} 行起的引号未闭合 / a quote opened on line ${line} is never closed`,
+      );
+    }
+    yield* records(result.data);
   }
 }
 

@@ -65,6 +65,15 @@ export interface LedgerRow {
   contact?: { name: string; relation: FamilyRelation; phone: string };
 }
 
+/**
+ * A copy of `s` that shares no memory with the string it was cut from. The file state outlives
+ * the reader's blocks of text, and a string cut out of a block keeps the whole block alive:
+ * a province's household numbers would otherwise keep the whole file in memory.
+ */
+function detached(s: string): string {
+  return Buffer.from(s, 'utf8').toString('utf8');
+}
+
 /** What the validator remembers about the file so far, to catch repeats. */
 export interface FileState {
   /** Truncated ID hash → line it first appeared on. */
@@ -462,7 +471,7 @@ export class RowValidator {
           this.fail('idNumber', ID_MESSAGES[parsed.problem]);
         } else {
           const idHash = hashIdNumber(parsed.id, ctx.idHashKey);
-          const seenKey = idHash.slice(0, 24);
+          const seenKey = detached(idHash.slice(0, 24));
           const firstLine = state.ids.get(seenKey);
           if (firstLine !== undefined) this.fail('idNumber', MSG.duplicateId(firstLine));
           else state.ids.set(seenKey, line);
@@ -529,7 +538,10 @@ export class RowValidator {
     if (householdCode !== undefined && villageCode !== undefined && category !== undefined && errors.length === 0) {
       const seen = state.households.get(householdCode);
       if (seen === undefined) {
-        state.households.set(householdCode, `${line}\u0001${villageCode}\u0001${category}\u0001${siteName ?? ''}`);
+        state.households.set(
+          detached(householdCode),
+          detached(`${line}\u0001${villageCode}\u0001${category}\u0001${siteName ?? ''}`),
+        );
       } else {
         const [firstLine, v, c, s] = seen.split('\u0001');
         const first = Number(firstLine);

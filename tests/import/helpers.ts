@@ -2,8 +2,8 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parse } from 'csv-parse/sync';
 import ExcelJS from 'exceljs';
+import Papa from 'papaparse';
 import { projectPath } from '../../src/paths.js';
 
 export const SAMPLE_CSV = projectPath('prisma', 'seed', 'sample-ledger.csv');
@@ -15,7 +15,8 @@ export function tempDir(): string {
 
 /** The sample sheet as rows of cells, header first. */
 export function sampleRows(): string[][] {
-  return parse(readFileSync(SAMPLE_CSV), { bom: true }) as string[][];
+  const text = readFileSync(SAMPLE_CSV, 'utf8').replace(/^\uFEFF/, '');
+  return Papa.parse<string[]>(text, { skipEmptyLines: true }).data;
 }
 
 function csvCell(v: string): string {

@@ -1,8 +1,9 @@
 import { copyFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fc, test } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
 import { detectFormat, readSheetRows, SheetFileError, type SheetRow } from '../../src/import/read-rows.js';
-import { SAMPLE_XLSX, tempDir, writeXlsx } from './helpers.js';
+import { SAMPLE_XLSX, tempDir, writeCsv, writeXlsx } from './helpers.js';
 
 async function all(path: string): Promise<SheetRow[]> {
   const rows: SheetRow[] = [];
@@ -33,6 +34,72 @@ describe('reading sheets', () => {
       ['姓名', '村'],
       ['张三', '五一村'],
     ]);
+  });
+
+  it('reads LF, CRLF, a mix of both and old Mac CR line breaks alike', async () => {
+    const expected = [
+      [1, ['a', 'b']],
+      [2, ['张三', '说,好']],
+      [3, ['李四', '']],
+    ];
+    for (const [name, text] of [
+      ['lf', 'a,b\n张三,"说,好"\n李四,\n'],
+      ['crlf', 'a,b\r\n张三,"说,好"\r\n李四,\r\n'],
+      ['mixed', 'a,b\r\n张三,"说,好"\n李四,\r\n'],
+      ['cr', 'a,b\r张三,"说,好"\r李四,\r'],
+      ['no final break', 'a,b\r\n张三,"说,好"\r\n李四,'],
+    ] as const) {
+      const path = join(dir, `breaks-${name}.csv`);
+      writeFileSync(path, text);
+      expect(
+        (await all(path)).map((r) => [r.line, r.cells]),
+        name,
+      ).toEqual(expected);
+    }
+  });
+
+  it('refuses a quote left open with the line it opened on, instead of reading the rest of the file as one cell', async () => {
+    const path = join(dir, 'open-quote.csv');
+    const good = '张三,五一村\r\n'.repeat(5000);
+    writeFileSync(path, `姓名,村\r\n${good}李四,"五一村\r\n${'王五,五一村\r\n'.repeat(80_000)}`);
+    const read: SheetRow[] = [];
+    const failure = await (async () => {
+      for await (const r of readSheetRows(path)) read.push(r);
+    })().catch((e: unknown) => e);
+    expect(failure).toBeInstanceOf(SheetFileError);
+    expect((failure as Error).message).toContain('line 5002');
+    expect(read).toHaveLength(5001);
+  });
+
+  // Cells of any text (quotes, commas, line breaks, Chinese, emoji) written as Excel writes CSV
+  // come back as written, on the lines they start on, however the reader's blocks cut them; a CR
+  // that ends a row's last cell is read as part of the row's line break (CRLF and LF files mixed).
+  test.prop(
+    [
+      fc.array(
+        fc.array(
+          fc.oneof(fc.string({ unit: fc.constantFrom('a', '"', ',', '\n', '\r\n', '\r', ' ', '张', '😀') }), fc.string()),
+          {
+            minLength: 1,
+            maxLength: 6,
+          },
+        ),
+        { minLength: 1, maxLength: 30 },
+      ),
+      fc.integer({ min: 0, max: 70_000 }),
+    ],
+    { numRuns: 40 },
+  )('reads back any cells written as CSV, with their line numbers', async (table, padding) => {
+    const rows = [['x'.repeat(padding + 1)], ...table.filter((r) => r.some((c) => c.trim() !== ''))];
+    const path = writeCsv(join(dir, 'prop.csv'), rows);
+    let line = 1;
+    const expected = rows.map((r) => {
+      const at = line;
+      line += 1 + r.join('').split('\n').length - 1;
+      const last = r.length - 1;
+      return [at, r.map((c, i) => (i === last && c.endsWith('\r') ? c.slice(0, -1) : c))];
+    });
+    expect((await all(path)).map((r) => [r.line, r.cells])).toEqual(expected);
   });
 
   it('refuses bytes that are neither UTF-8 nor GBK', async () => {
