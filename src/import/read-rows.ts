@@ -158,22 +158,21 @@ async function* readCsvRows(path: string): AsyncGenerator<SheetRow> {
     }
     const result = parser.parse(text, 0, true) as Papa.ParseResult<string[]>;
     pending = text.slice(result.meta.cursor);
-    if (pending.length > MAX_RECORD_CHARS) {
-      throw new SheetFileError(
-        `CSV 格式错误 / malformed CSV: 第 ${line} 行起的引号未闭合 / a quote opened on line ${line} is never closed`,
-      );
-    }
     yield* records(result.data);
+    if (pending.length > MAX_RECORD_CHARS) throw unendingRecord(line);
   }
   if (parser && pending !== '') {
     const result = parser.parse(pending, 0, false) as Papa.ParseResult<string[]>;
-    if (result.errors.some((e) => e.code === 'MissingQuotes')) {
-      throw new SheetFileError(
-        `CSV 格式错误 / malformed CSV: 第 ${line} 行起的引号未闭合 / a quote opened on line ${line} is never closed`,
-      );
-    }
+    if (result.errors.some((e) => e.code === 'MissingQuotes')) throw unendingRecord(line);
     yield* records(result.data);
   }
+}
+
+/** The record starting on `line` runs to the end of the file or past MAX_RECORD_CHARS. */
+function unendingRecord(line: number): SheetFileError {
+  return new SheetFileError(
+    `CSV 格式错误 / malformed CSV: 第 ${line} 行起的记录没有结束（引号未闭合？） / the record starting on line ${line} never ends (a quote left open?)`,
+  );
 }
 
 function cellText(value: unknown): { text: string; numeric: boolean } {

@@ -58,7 +58,7 @@ describe('reading sheets', () => {
     }
   });
 
-  it('refuses a quote left open with the line it opened on, instead of reading the rest of the file as one cell', async () => {
+  it('refuses a quote left open with the line its record starts on, instead of reading the rest of the file as one cell', async () => {
     const path = join(dir, 'open-quote.csv');
     const good = '张三,五一村\r\n'.repeat(5000);
     writeFileSync(path, `姓名,村\r\n${good}李四,"五一村\r\n${'王五,五一村\r\n'.repeat(80_000)}`);
@@ -69,6 +69,10 @@ describe('reading sheets', () => {
     expect(failure).toBeInstanceOf(SheetFileError);
     expect((failure as Error).message).toContain('line 5002');
     expect(read).toHaveLength(5001);
+    // Open to the end of a short file.
+    const short = join(dir, 'open-quote-short.csv');
+    writeFileSync(short, '姓名,村\r\n张三,"五一村\r\n李四,五一村\r\n');
+    await expect(all(short)).rejects.toThrow(/record starting on line 2 never ends/);
   });
 
   // Cells of any text (quotes, commas, line breaks, Chinese, emoji) written as Excel writes CSV
