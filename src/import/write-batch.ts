@@ -330,7 +330,9 @@ export function createBatchWriter(client: pg.PoolClient, opts: BatchWriterOption
    * it a second time; where the batch does not tell the whole story (a worker already in the
    * ledger moving in, members in later batches) that refresh corrects it.
    */
-  async function writeHouseholds(rows: LedgerRow[]): Promise<{ ids: Map<string, number>; moved: number[] }> {
+  async function writeHouseholds(
+    rows: LedgerRow[],
+  ): Promise<{ ids: Map<string, number>; moved: number[]; settled: Set<number> }> {
     const records = new Map<string, { labor: number; employed: number; [field: string]: unknown }>();
     for (const r of rows) {
       const h = r.household;
@@ -356,7 +358,7 @@ export function createBatchWriter(client: pg.PoolClient, opts: BatchWriterOption
       });
       countMember(records.get(h.code) as { labor: number; employed: number }, r);
     }
-    const res = await client.query<{ id: number; code: string; moved: boolean }>(
+    const res = await client.query<{ id: number; code: string; moved: boolean; fresh: boolean }>(
       `WITH i AS (
          SELECT * FROM json_to_recordset($1::json) AS t(code text, head text, category "HouseholdCategory", pr int,
                                                         ci int, co int, tw int, vi int, site int, address text,
@@ -390,18 +392,23 @@ export function createBatchWriter(client: pg.PoolClient, opts: BatchWriterOption
                 $2::timestamp(3)
            FROM fresh
        )
-       SELECT hid AS id, code, moved FROM x WHERE hid IS NOT NULL
+       SELECT hid AS id, code, moved, false AS fresh FROM x WHERE hid IS NOT NULL
        UNION ALL
-       SELECT new_id, code, false FROM fresh`,
+       SELECT new_id, code, false, true FROM fresh`,
       [JSON.stringify([...records.values()]), opts.now],
     );
     const ids = new Map<string, number>();
     const moved: number[] = [];
+    // New households written with their final counts that open no zero-employment spell: the
+    // count refresh would find nothing to change (unless a worker already in the ledger joins one).
+    const settled = new Set<number>();
     for (const r of res.rows) {
       ids.set(r.code, r.id);
       if (r.moved) moved.push(r.id);
+      const counts = records.get(r.code);
+      if (r.fresh && counts && !(counts.labor > 0 && counts.employed === 0)) settled.add(r.id);
     }
-    return { ids, moved };
+    return { ids, moved, settled };
   }
 
   /**
@@ -663,7 +670,12 @@ export function createBatchWriter(client: pg.PoolClient, opts: BatchWriterOption
         const workers = await writeWorkers(rows, households.ids);
         await writeContacts(rows, workers.ids);
         const eventsAppended = workers.eventsAppended + (await writeEvents(rows, workers.ids, workers.existing));
-        const touched = new Set<number>([...households.ids.values(), ...workers.leftHouseholds]);
+        const touched = new Set<number>(workers.leftHouseholds);
+        for (const r of rows) {
+          const household = households.ids.get(r.household.code) as number;
+          const joined = workers.existing.has(workers.ids.get(r.worker.idHash) as number);
+          if (joined || !households.settled.has(household)) touched.add(household);
+        }
         await refreshHouseholdCounts(client, [...touched], new Date(opts.now));
         if (own) await client.query('COMMIT');
         else await workerRows.clear();

@@ -359,6 +359,29 @@ describe.each(DB_KINDS)('ledger import on %s', (kind) => {
     expect(await worker(db, '高玉梅')).toMatchObject({ villageId: village, householdCode: '6109211012050002' });
   });
 
+  it('counts a new household that a worker already in the ledger joins from the ledger, not from the row', async () => {
+    const rows = sampleRows();
+    const h = rows[0] as string[];
+    const row = rows.find((r) => r[col('姓名')] === '王建国') as string[];
+    const withCells = (changes: Record<string, string>) => h.map((header, i) => changes[header] ?? (row[i] as string));
+    // Out of work as of a recent date (his sample row, re-dated) …
+    const recent = writeCsv(join(dir, 'recent.csv'), [h, withCells({ 状态日期: '2025-11-25' })]);
+    await importLedgerFile(db, recent, { idHashKey: KEY });
+    expect(await worker(db, '王建国')).toMatchObject({ currentStatus: 'UNEMPLOYED', eventDate: '2025-11-25' });
+    // … then in a household of his own, with an older report of a job: recorded, not current.
+    const changes = {
+      户编号: '6109211002010099',
+      户主姓名: '王建国',
+      就业状态: '县内就业',
+      状态日期: '2024-03-01',
+      未就业原因: '',
+    };
+    const joins = writeCsv(join(dir, 'joins.csv'), [h, withCells(changes)]);
+    expect(await importLedgerFile(db, joins, { idHashKey: KEY })).toMatchObject({ imported: 1, failed: 0 });
+    expect(await worker(db, '王建国')).toMatchObject({ householdCode: '6109211002010099', currentStatus: 'UNEMPLOYED' });
+    expect(await household(db, '6109211002010099')).toMatchObject({ laborCount: 1, employedCount: 0, zeroEmployment: true });
+  });
+
   it('reports bad rows by line and column, imports the good ones, and keeps numbers out of the errors', async () => {
     const rows = sampleRows();
     const h = rows[0] as string[];
