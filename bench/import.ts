@@ -50,13 +50,12 @@ interface LegResult {
 const BENCH_ID_KEY = 'bench-'.padEnd(64, 'k');
 
 async function importTimes(db: Db, file: string, label: string, times: number, again = false): Promise<number[]> {
-  const idHashKey = BENCH_ID_KEY;
   const rates: number[] = [];
   for (let run = 0; run < times; run++) {
     const started = performance.now();
     let lastPrint = started;
     const report = await importLedgerFile(db, file, {
-      idHashKey,
+      idHashKey: BENCH_ID_KEY,
       onProgress: (p) => {
         const now = performance.now();
         if (now - lastPrint > 5000) {
@@ -158,6 +157,12 @@ async function pgliteLeg(file: string, dir: string): Promise<LegResult> {
   return runLeg('pglite', file, dataDir);
 }
 
+/** The file's first 100 rows, imported before the timed import, which then re-reads them unchanged. */
+function fileHead(file: string, head: string): string {
+  writeFileSync(head, `${readFileSync(file, 'utf8').split('\n').slice(0, 101).join('\n')}\n`);
+  return head;
+}
+
 async function parent(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'outreach-bench-import-'));
   try {
@@ -173,10 +178,7 @@ async function parent(): Promise<void> {
     );
     const loadAtStart = Math.round(loadavg()[0]! * 100) / 100;
     const postgres = await postgresLeg(file);
-    // The file's first 100 rows, imported before the timed import, which then re-reads them unchanged.
-    const head = join(dir, 'head.csv');
-    writeFileSync(head, `${readFileSync(file, 'utf8').split('\n').slice(0, 101).join('\n')}\n`);
-    const batches = SKIP_BATCHES ? undefined : await postgresLeg(file, head);
+    const batches = SKIP_BATCHES ? undefined : await postgresLeg(file, fileHead(file, join(dir, 'head.csv')));
     const pglite = SKIP_PGLITE ? undefined : await pgliteLeg(file, dir);
     console.log(
       JSON.stringify({

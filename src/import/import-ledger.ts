@@ -138,13 +138,9 @@ const ROLLED_BACK_MESSAGE =
  * message (it may quote values). A bulk load (bulk-load.ts) that stopped kept nothing.
  */
 function stoppedError(err: unknown, rolledBack: boolean): ImportError {
-  const message = rolledBack
-    ? err instanceof SheetFileError
-      ? `${err.message}（${ROLLED_BACK_MESSAGE}）`
-      : ROLLED_BACK_MESSAGE
-    : err instanceof SheetFileError
-      ? `${err.message}（已写入的批次保留 / batches already written are kept）`
-      : STOPPED_MESSAGE;
+  const outcome = rolledBack ? ROLLED_BACK_MESSAGE : STOPPED_MESSAGE;
+  const kept = rolledBack ? ROLLED_BACK_MESSAGE : '已写入的批次保留 / batches already written are kept';
+  const message = err instanceof SheetFileError ? `${err.message}（${kept}）` : outcome;
   return { line: 0, field: '', message };
 }
 
