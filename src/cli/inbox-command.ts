@@ -4,6 +4,7 @@
  * sender to a worker or as a family contact, through the running service's API.
  */
 import { type Command, Option } from 'commander';
+import { UNKNOWN_SENDERS_SQL } from '../ledger/inbox.js';
 import { positiveId, withApiOptions } from './api-client.js';
 import { withDb } from './context.js';
 
@@ -61,29 +62,22 @@ export function registerInboxCommand(program: Command): void {
       if (!Number.isInteger(days) || days < 1) throw new Error('--days: expected a whole number of days, 1 or more');
       if (!Number.isInteger(limit) || limit < 1) throw new Error('--limit: expected a whole number, 1 or more');
       await withDb(async (db) => {
+        // The console's query (src/ledger/inbox.ts); the shell, which reads the ledger directly, shows the address whole.
         const rows = await db.pool.query<{
           id: string;
           channel: string;
           fromAddress: string;
           messages: number;
-          last: Date;
-          text: string | null;
-        }>(
-          `SELECT max(id)::text AS id, channel, "fromAddress", count(*)::int AS messages, max("receivedAt") AS last,
-                  (array_agg(text ORDER BY id DESC))[1] AS text
-             FROM "InboundMessage"
-            WHERE "workerId" IS NULL AND "familyContactId" IS NULL AND "handledAt" IS NOT NULL
-              AND "receivedAt" > now() - make_interval(days => $1)
-            GROUP BY channel, "fromAddress" ORDER BY last DESC LIMIT $2`,
-          [days, limit],
-        );
+          lastAt: Date;
+          texts: string[];
+        }>(UNKNOWN_SENDERS_SQL, [days, null, null, limit]);
         if (rows.rows.length === 0) {
           console.log(`no messages from unregistered senders in the last ${days} days`);
           return;
         }
         for (const r of rows.rows) {
           console.log(
-            `#${r.id}  ${r.last.toISOString()}  ${r.channel.padEnd(8)} ${r.fromAddress.padEnd(16)} ${r.messages} msg  “${(r.text ?? '').slice(0, 40)}”`,
+            `#${r.id}  ${r.lastAt.toISOString()}  ${r.channel.padEnd(8)} ${r.fromAddress.padEnd(16)} ${r.messages} msg  “${(r.texts[0] ?? '').slice(0, 40)}”`,
           );
         }
       });

@@ -31,6 +31,19 @@ export interface InboxEntry {
 const maskAddress = (channel: Channel, address: string) =>
   channel === 'TELEGRAM' ? `chat …${address.slice(-4)}` : (maskPhone(address) ?? '');
 
+/**
+ * Unknown senders' messages of the last $1 days (channel $2 or any), grouped by sender, before
+ * message $3 (paging), most recent first, at most $4: read off InboundMessage_unknown_sender_idx.
+ */
+export const UNKNOWN_SENDERS_SQL = `SELECT max(id)::text AS id, channel, "fromAddress", count(*)::int AS messages, min("receivedAt") AS "firstAt",
+            max("receivedAt") AS "lastAt", (array_agg(COALESCE(text, '') ORDER BY id DESC))[1:3] AS texts
+       FROM "InboundMessage"
+      WHERE "workerId" IS NULL AND "familyContactId" IS NULL AND "handledAt" IS NOT NULL
+        AND "receivedAt" > now() - make_interval(days => $1) AND ($2::"Channel" IS NULL OR channel = $2::"Channel")
+      GROUP BY channel, "fromAddress"
+     HAVING $3::bigint IS NULL OR max(id) < $3::bigint
+      ORDER BY max(id) DESC LIMIT $4`;
+
 /** Unknown senders of the last `days`, most recent first (one entry per sender). */
 export async function listInbox(
   sql: Sql,
@@ -44,17 +57,7 @@ export async function listInbox(
     firstAt: Date;
     lastAt: Date;
     texts: string[];
-  }>(
-    `SELECT max(id)::text AS id, channel, "fromAddress", count(*)::int AS messages, min("receivedAt") AS "firstAt",
-            max("receivedAt") AS "lastAt", (array_agg(COALESCE(text, '') ORDER BY id DESC))[1:3] AS texts
-       FROM "InboundMessage"
-      WHERE "workerId" IS NULL AND "familyContactId" IS NULL AND "handledAt" IS NOT NULL
-        AND "receivedAt" > now() - make_interval(days => $1) AND ($2::"Channel" IS NULL OR channel = $2::"Channel")
-      GROUP BY channel, "fromAddress"
-     HAVING $3::bigint IS NULL OR max(id) < $3::bigint
-      ORDER BY max(id) DESC LIMIT $4`,
-    [q.days, q.channel ?? null, q.before?.toString() ?? null, q.limit],
-  );
+  }>(UNKNOWN_SENDERS_SQL, [q.days, q.channel ?? null, q.before?.toString() ?? null, q.limit]);
   return r.rows.map(({ fromAddress, ...e }) => ({ ...e, from: maskAddress(e.channel, fromAddress) }));
 }
 

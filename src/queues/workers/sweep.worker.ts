@@ -20,13 +20,14 @@ import type { WorkerDeps } from './deps.js';
 const GRACE = '1 minute';
 const LIMIT = 5000;
 
+/** Unhandled messages older than $1 (an interval), oldest first, at most $2: read off InboundMessage_unhandled_idx. */
+export const UNHANDLED_INBOUND_SQL = `SELECT id FROM "InboundMessage" WHERE "handledAt" IS NULL AND "receivedAt" < now() - $1::interval
+   ORDER BY id LIMIT $2`;
+
 export async function sweep(
   deps: Pick<WorkerDeps, 'db' | 'queues' | 'config' | 'logger' | 'providers'>,
 ): Promise<{ inbound: number; outbound: number; campaigns: number; reports: number; confirmations: number }> {
-  const inbound = await deps.db.pool.query<{ id: string }>(
-    `SELECT id FROM "InboundMessage" WHERE "handledAt" IS NULL AND "receivedAt" < now() - $1::interval ORDER BY id LIMIT $2`,
-    [GRACE, LIMIT],
-  );
+  const inbound = await deps.db.pool.query<{ id: string }>(UNHANDLED_INBOUND_SQL, [GRACE, LIMIT]);
   if (inbound.rows.length) {
     await deps.queues.inbound.addBulk(
       inbound.rows.map((r) => ({ name: 'inbound', data: { inboundId: r.id }, opts: { jobId: `in-${r.id}` } })),
