@@ -19,7 +19,7 @@
  */
 import type pg from 'pg';
 import type { RegionLevel } from '../generated/prisma/enums.js';
-import { refreshHouseholdCounts } from '../ledger/household-counts.js';
+import { openZeroEmploymentSpells, refreshHouseholdCounts } from '../ledger/household-counts.js';
 import { isEmployed } from '../ledger/status-rules.js';
 import { codeInScope } from '../staff/scope.js';
 import { REGION_NAME_KEYS } from './columns.js';
@@ -324,15 +324,15 @@ export function createBatchWriter(client: pg.PoolClient, opts: BatchWriterOption
   }
 
   /**
-   * Upserts the batch's households; returns code → id and the ids whose village changed. A new
-   * household is written with the counts of its rows in this batch (labour, employed, the
-   * zero-employment flag), so the count refresh that follows finds it right and does not write
-   * it a second time; where the batch does not tell the whole story (a worker already in the
-   * ledger moving in, members in later batches) that refresh corrects it.
+   * Upserts the batch's households; returns code → id, the ids whose village changed and the new
+   * households. A new household is written with the counts of its rows in this batch (labour,
+   * employed, the zero-employment flag), so the count refresh that follows need not write it a
+   * second time; where the batch does not tell the whole story (a worker already in the ledger
+   * moving in, members in later batches) the refresh of that batch corrects it.
    */
   async function writeHouseholds(
     rows: LedgerRow[],
-  ): Promise<{ ids: Map<string, number>; moved: number[]; settled: Set<number> }> {
+  ): Promise<{ ids: Map<string, number>; moved: number[]; fresh: Map<number, boolean> }> {
     const records = new Map<string, { labor: number; employed: number; [field: string]: unknown }>();
     for (const r of rows) {
       const h = r.household;
@@ -399,16 +399,15 @@ export function createBatchWriter(client: pg.PoolClient, opts: BatchWriterOption
     );
     const ids = new Map<string, number>();
     const moved: number[] = [];
-    // New households written with their final counts that open no zero-employment spell: the
-    // count refresh would find nothing to change (unless a worker already in the ledger joins one).
-    const settled = new Set<number>();
+    // New households, written with the counts of their rows: id → whether they are zero-employment households.
+    const fresh = new Map<number, boolean>();
     for (const r of res.rows) {
       ids.set(r.code, r.id);
       if (r.moved) moved.push(r.id);
       const counts = records.get(r.code);
-      if (r.fresh && counts && !(counts.labor > 0 && counts.employed === 0)) settled.add(r.id);
+      if (r.fresh && counts) fresh.set(r.id, counts.labor > 0 && counts.employed === 0);
     }
-    return { ids, moved, settled };
+    return { ids, moved, fresh };
   }
 
   /**
@@ -670,13 +669,19 @@ export function createBatchWriter(client: pg.PoolClient, opts: BatchWriterOption
         const workers = await writeWorkers(rows, households.ids);
         await writeContacts(rows, workers.ids);
         const eventsAppended = workers.eventsAppended + (await writeEvents(rows, workers.ids, workers.existing));
+        // A new household whose members are all new to the ledger was written with its final
+        // counts: the refresh would find nothing to change in it, and only its zero-employment
+        // spell (if any) is still to open. The others are recounted from the ledger.
         const touched = new Set<number>(workers.leftHouseholds);
         for (const r of rows) {
           const household = households.ids.get(r.household.code) as number;
           const joined = workers.existing.has(workers.ids.get(r.worker.idHash) as number);
-          if (joined || !households.settled.has(household)) touched.add(household);
+          if (joined || !households.fresh.has(household)) touched.add(household);
         }
-        await refreshHouseholdCounts(client, [...touched], new Date(opts.now));
+        const now = new Date(opts.now);
+        await refreshHouseholdCounts(client, [...touched], now);
+        const zero = [...households.fresh].filter(([id, isZero]) => isZero && !touched.has(id)).map(([id]) => id);
+        await openZeroEmploymentSpells(client, zero, now);
         if (own) await client.query('COMMIT');
         else await workerRows.clear();
         return { written: rows.length, errors, eventsAppended };

@@ -16,6 +16,20 @@ import type { Sql } from '../db/sql.js';
 import { EMPLOYED_STATUSES } from './status-rules.js';
 
 /**
+ * The INSERT … SELECT list that opens a zero-employment spell for household row `h` (with its
+ * region columns), entered at `since`: the plan starts at LEADS_SMS, due now (`now`, a
+ * timestamp parameter, and `nowText`, the same instant as text for the history). The caller adds
+ * FROM and WHERE.
+ */
+function openSpell(h: string, since: string, now: string, nowText: string): string {
+  return `INSERT INTO "ZeroEmploymentSpell" ("householdId", "villageId", "townshipId", "countyId", "provinceId", "enteredAt",
+                                          stage, "nextStepAt", history, "updatedAt")
+       SELECT ${h}.id, ${h}."villageId", ${h}."townshipId", ${h}."countyId", ${h}."provinceId", ${since}, 'LEADS_SMS',
+              ${now}::timestamp(3), jsonb_build_array(jsonb_build_object('event', 'entered', 'at', ${nowText}::text)),
+              ${now}::timestamp(3)`;
+}
+
+/**
  * Recomputes the counts of the given households. Every household, its workers and its open spell
  * are looked up by index, one household at a time: the statement runs once per import batch
  * while the tables grow faster than their statistics, and a plan that scanned Household or the
@@ -61,10 +75,7 @@ export async function refreshHouseholdCounts(
        RETURNING h.id, n.zero, n.has_open, h."zeroEmploymentSince" AS since, h."villageId", h."townshipId", h."countyId",
                  h."provinceId"
      ), opened AS (
-       INSERT INTO "ZeroEmploymentSpell" ("householdId", "villageId", "townshipId", "countyId", "provinceId", "enteredAt",
-                                          stage, "nextStepAt", history, "updatedAt")
-       SELECT u.id, u."villageId", u."townshipId", u."countyId", u."provinceId", u.since, 'LEADS_SMS', $3::timestamp(3),
-              jsonb_build_array(jsonb_build_object('event', 'entered', 'at', $4::text)), $3::timestamp(3)
+       ${openSpell('u', 'u.since', '$3', '$4')}
          FROM upd u
         WHERE u.zero AND NOT u.has_open
      ), closed AS (
@@ -86,4 +97,26 @@ export async function refreshHouseholdCounts(
     ),
   );
   return res.rows[0]?.n ?? 0;
+}
+
+/**
+ * Opens the spell of households written with their final counts and the zero-employment flag on
+ * (an import's new households whose members are all new to the ledger): what
+ * refreshHouseholdCounts would do for them, without recounting their workers and rewriting their
+ * rows. A household whose flag is off, or that has an open spell already, is left alone.
+ */
+export async function openZeroEmploymentSpells(pool: Sql, householdIds: readonly number[], now: Date): Promise<void> {
+  if (householdIds.length === 0) return;
+  await pool.query(
+    prepared(
+      pool,
+      `${openSpell('h', 'h."zeroEmploymentSince"', '$2', '$3')}
+         FROM (SELECT DISTINCT k.id FROM unnest($1::int[]) AS k(id)) k
+         JOIN LATERAL (SELECT * FROM "Household" h WHERE h.id = k.id LIMIT 1) h ON true
+        WHERE h."zeroEmployment"
+          AND NOT EXISTS (SELECT 1 FROM "ZeroEmploymentSpell" s WHERE s."householdId" = h.id AND s."clearedAt" IS NULL
+                          OFFSET 0)`,
+      [householdIds, now.toISOString(), now.toISOString()],
+    ),
+  );
 }

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '../../src/db/database.js';
 import { generateLedgerFile } from '../../src/import/generate.js';
 import { importLedgerFile } from '../../src/import/import-ledger.js';
+import { refreshHouseholdCounts } from '../../src/ledger/household-counts.js';
 import { createTestDb } from '../helpers/db.js';
 import { sampleRows, tempDir, withCell, writeCsv } from '../import/helpers.js';
 
@@ -44,6 +45,43 @@ describe('spells and imports', () => {
 
     await importLedgerFile(db, file, { idHashKey: KEY });
     expect(await db.prisma.zeroEmploymentSpell.count()).toBe(spells.length);
+  });
+
+  it('a household written whole by its batch gets the spell the count refresh would open for it', async () => {
+    const own = await createTestDb('postgres');
+    try {
+      const rows = sampleRows();
+      const h = rows[0]!;
+      const name = h.indexOf('姓名');
+      const unemployed = rows.slice(1).map((r) => withCell([h, r], r[name]!, '就业状态', '未就业')[1]!);
+      const file = writeCsv(join(tempDir(), 'whole.csv'), [h, ...unemployed]);
+      const report = await importLedgerFile(own, file, { idHashKey: KEY });
+      const run = await own.prisma.importRun.findUniqueOrThrow({ where: { id: report.importId } });
+      const spellOf = async (householdId: number) => {
+        // Everything but the row's own id and creation time.
+        const {
+          id: _id,
+          createdAt: _at,
+          ...spell
+        } = await own.prisma.zeroEmploymentSpell.findFirstOrThrow({
+          where: { householdId, clearedAt: null },
+        });
+        return spell;
+      };
+      const zero = await own.pool.query<{ id: number }>(`SELECT id FROM "Household" WHERE "zeroEmployment" ORDER BY id`);
+      expect(zero.rows.length).toBeGreaterThan(3);
+      expect(await own.prisma.zeroEmploymentSpell.count()).toBe(zero.rows.length);
+      for (const { id } of zero.rows) {
+        const written = await spellOf(id);
+        expect(written).toMatchObject({ stage: 'LEADS_SMS', enteredAt: run.startedAt, nextStepAt: run.startedAt });
+        // The same household through the refresh, at the import's time.
+        await own.pool.query('DELETE FROM "ZeroEmploymentSpell" WHERE "householdId" = $1', [id]);
+        expect(await refreshHouseholdCounts(own.pool, [id], run.startedAt)).toBe(1);
+        expect(await spellOf(id)).toEqual(written);
+      }
+    } finally {
+      await own.close();
+    }
   });
 
   it('re-importing a zero-employment household with someone employed clears its spell', async () => {
