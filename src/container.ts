@@ -12,7 +12,7 @@ import { createInboundRecorder, type InboundRecorder } from './ledger/inbound-re
 import { createLogger, type Logger } from './logging.js';
 import { createRateLimiter, type RateLimiter } from './outbound/rate-limiter.js';
 import { createSendRecords, type SendRecords } from './outbound/records.js';
-import { closeQueues, createQueues, type Queues } from './queues/queues.js';
+import { addJobs, closeQueues, createQueues, type Queues } from './queues/queues.js';
 import { producerConnection, type RedisTarget, workerConnection } from './redis/connections.js';
 import { startEmbeddedRedis } from './redis/embedded-redis.js';
 import { idHashKey } from './secrets.js';
@@ -99,7 +99,8 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
       pool: db.pool,
       logger,
       enqueue: async (ids) => {
-        await queues.inbound.addBulk(
+        await addJobs(
+          queues.inbound,
           ids.map((id) => ({ name: 'inbound', data: { inboundId: id.toString() }, opts: { jobId: `in-${id}` } })),
         );
       },

@@ -29,7 +29,7 @@ import type { CampaignKind, Channel } from '../generated/prisma/enums.js';
 import type { Texts } from '../i18n.js';
 import { claimsAhead, type Outgoing, outboundSend, type SenderDeps, sendBatch, settleInDoubt } from '../outbound/sender.js';
 import type { QueuePayloads } from '../queues/names.js';
-import { enqueueSends, type Queues } from '../queues/queues.js';
+import { addJobs, enqueueSends, type Queues } from '../queues/queues.js';
 import { FLOW_OF } from './content.js';
 import { quietUntil } from './quiet-hours.js';
 
@@ -81,7 +81,7 @@ export async function planDispatch(deps: { db: Db; queues: Queues }, campaignId:
     data: { campaignId, generation, channel: s.channel, seq: s.seq },
     opts: { jobId: `c${campaignId}-g${generation}-s${s.seq}` },
   }));
-  for (let i = 0; i < jobs.length; i += 1000) await deps.queues.dispatch.addBulk(jobs.slice(i, i + 1000));
+  for (let i = 0; i < jobs.length; i += 1000) await addJobs(deps.queues.dispatch, jobs.slice(i, i + 1000));
   return jobs.length;
 }
 

@@ -54,6 +54,18 @@ export async function closeQueues(queues: Queues): Promise<void> {
   await Promise.all(Object.values(queues).map((q) => q.close()));
 }
 
+/**
+ * Adds jobs to a queue. A single job goes in with `add`, not `addBulk`: `addBulk` builds an
+ * ioredis pipeline, whose constructor copies every script command BullMQ defines onto it. Each
+ * reply queues one inbound job and one send, and under a burst of replies constructing those
+ * pipelines took about 4% of the service's CPU.
+ */
+export async function addJobs<D>(queue: Queue<D>, jobs: Parameters<Queue<D>['addBulk']>[0]): Promise<void> {
+  const [only] = jobs;
+  if (jobs.length === 1 && only) await queue.add(only.name, only.data, only.opts);
+  else if (jobs.length > 1) await queue.addBulk(jobs);
+}
+
 /** Queues sends for ledger rows. Idempotent: the job id is the row id. */
 export async function enqueueSends(queues: Queues, rows: Array<{ id: bigint; channel: Channel }>): Promise<void> {
   const byQueue = { SMS: queues.sendSms, TELEGRAM: queues.sendTelegram, VOICE: queues.sendVoice } as const;
@@ -64,6 +76,9 @@ export async function enqueueSends(queues: Queues, rows: Array<{ id: bigint; cha
     groups.set(q, [...(groups.get(q) ?? []), r]);
   }
   for (const [q, list] of groups) {
-    await q.addBulk(list.map((r) => ({ name: 'send', data: { outboundId: r.id.toString() }, opts: { jobId: `out-${r.id}` } })));
+    await addJobs(
+      q,
+      list.map((r) => ({ name: 'send', data: { outboundId: r.id.toString() }, opts: { jobId: `out-${r.id}` } })),
+    );
   }
 }

@@ -11,7 +11,7 @@ import { completeIfDone, planDispatch } from '../../campaigns/dispatch.js';
 import type { Channel } from '../../generated/prisma/enums.js';
 import { settleConfirmations } from '../../ledger/confirmations.js';
 import { checkOverdueReports } from '../../outbound/delivery-check.js';
-import { enqueueSends } from '../../queues/queues.js';
+import { addJobs, enqueueSends } from '../../queues/queues.js';
 import { bullName, QueueName } from '../names.js';
 import type { Queues } from '../queues.js';
 import type { WorkerDeps } from './deps.js';
@@ -29,7 +29,8 @@ export async function sweep(
 ): Promise<{ inbound: number; outbound: number; campaigns: number; reports: number; confirmations: number }> {
   const inbound = await deps.db.pool.query<{ id: string }>(UNHANDLED_INBOUND_SQL, [GRACE, LIMIT]);
   if (inbound.rows.length) {
-    await deps.queues.inbound.addBulk(
+    await addJobs(
+      deps.queues.inbound,
       inbound.rows.map((r) => ({ name: 'inbound', data: { inboundId: r.id }, opts: { jobId: `in-${r.id}` } })),
     );
   }
