@@ -12,7 +12,7 @@ import { createInboundRecorder, type InboundRecorder } from './ledger/inbound-re
 import { createLogger, type Logger } from './logging.js';
 import { createRateLimiter, type RateLimiter } from './outbound/rate-limiter.js';
 import { createSendRecords, type SendRecords } from './outbound/records.js';
-import { addJobs, closeQueues, createQueues, type Queues } from './queues/queues.js';
+import { closeQueues, createQueues, enqueueInbound, type Queues } from './queues/queues.js';
 import { producerConnection, type RedisTarget, workerConnection } from './redis/connections.js';
 import { startEmbeddedRedis } from './redis/embedded-redis.js';
 import { idHashKey } from './secrets.js';
@@ -98,12 +98,7 @@ export async function createContainer(config: Config, opts: ContainerOptions = {
     const recorder = createInboundRecorder({
       pool: db.pool,
       logger,
-      enqueue: async (ids) => {
-        await addJobs(
-          queues.inbound,
-          ids.map((id) => ({ name: 'inbound', data: { inboundId: id.toString() }, opts: { jobId: `in-${id}` } })),
-        );
-      },
+      enqueue: (ids) => enqueueInbound(queues, ids),
     });
 
     return {

@@ -66,6 +66,14 @@ export async function addJobs<D>(queue: Queue<D>, jobs: Parameters<Queue<D>['add
   else if (jobs.length > 1) await queue.addBulk(jobs);
 }
 
+/** Queues the handling of recorded inbound messages. Idempotent: the job id is the row id. */
+export async function enqueueInbound(queues: Queues, ids: ReadonlyArray<bigint | string>): Promise<void> {
+  await addJobs(
+    queues.inbound,
+    ids.map((id) => ({ name: 'inbound', data: { inboundId: String(id) }, opts: { jobId: `in-${id}` } })),
+  );
+}
+
 /** Queues sends for ledger rows. Idempotent: the job id is the row id. */
 export async function enqueueSends(queues: Queues, rows: Array<{ id: bigint; channel: Channel }>): Promise<void> {
   const byQueue = { SMS: queues.sendSms, TELEGRAM: queues.sendTelegram, VOICE: queues.sendVoice } as const;

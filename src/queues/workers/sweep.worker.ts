@@ -11,7 +11,7 @@ import { completeIfDone, planDispatch } from '../../campaigns/dispatch.js';
 import type { Channel } from '../../generated/prisma/enums.js';
 import { settleConfirmations } from '../../ledger/confirmations.js';
 import { checkOverdueReports } from '../../outbound/delivery-check.js';
-import { addJobs, enqueueSends } from '../../queues/queues.js';
+import { enqueueInbound, enqueueSends } from '../../queues/queues.js';
 import { bullName, QueueName } from '../names.js';
 import type { Queues } from '../queues.js';
 import type { WorkerDeps } from './deps.js';
@@ -28,12 +28,10 @@ export async function sweep(
   deps: Pick<WorkerDeps, 'db' | 'queues' | 'config' | 'logger' | 'providers'>,
 ): Promise<{ inbound: number; outbound: number; campaigns: number; reports: number; confirmations: number }> {
   const inbound = await deps.db.pool.query<{ id: string }>(UNHANDLED_INBOUND_SQL, [GRACE, LIMIT]);
-  if (inbound.rows.length) {
-    await addJobs(
-      deps.queues.inbound,
-      inbound.rows.map((r) => ({ name: 'inbound', data: { inboundId: r.id }, opts: { jobId: `in-${r.id}` } })),
-    );
-  }
+  await enqueueInbound(
+    deps.queues,
+    inbound.rows.map((r) => r.id),
+  );
   // Only replies, flow messages, codes and survey texts: broadcast rows are queued by their campaign's dispatcher.
   const outbound = await deps.db.pool.query<{ id: string; channel: Channel }>(
     `SELECT id, channel FROM "OutboundMessage"
