@@ -114,6 +114,26 @@ describe('console campaigns', () => {
     expect(await tab.page.locator('input[name=statuses][value=UNEMPLOYED]').isChecked()).toBe(true);
     expect(await tab.page.locator('select[name=kind]').inputValue()).toBe('ZERO_EMPLOYMENT');
     expect(await tab.page.locator('input[name=audienceExtra]').inputValue()).toBe('{"languages":["zh-CN"]}');
+    // Naming the campaign re-counts nothing (a count over a province is a query); a filter does.
+    const recounts: string[] = [];
+    tab.page.on('request', (r) => {
+      if (r.url().endsWith('/campaigns/preview') && r.headers()['hx-request']) recounts.push(r.postData() ?? '');
+    });
+    const recounted = (page: Page, form: string) =>
+      page.waitForResponse((r) => r.url().endsWith('/campaigns/preview') && (r.request().postData() ?? '').includes(form));
+    await tab.page.fill('input[name=name]', '零就业户');
+    await tab.page.press('input[name=name]', 'Tab');
+    await Promise.all([
+      recounted(tab.page, 'statuses=EMPLOYED_LOCAL'),
+      tab.page.check('input[name=statuses][value=EMPLOYED_LOCAL]'),
+    ]);
+    expect(recounts).toHaveLength(1);
+    await Promise.all([
+      recounted(tab.page, 'statuses=UNEMPLOYED'),
+      tab.page.uncheck('input[name=statuses][value=EMPLOYED_LOCAL]'),
+    ]);
+    expect(recounts).toHaveLength(2);
+    expect(recounts[1]).not.toContain('statuses=EMPLOYED_LOCAL');
     // Without script the count comes with the whole builder, as filled in.
     await Promise.all([tab.page.waitForURL('**/campaigns/preview'), tab.page.click('button:has-text("重新计算人数")')]);
     expect(await count(tab.page)).toBeGreaterThanOrEqual(0);

@@ -90,6 +90,14 @@ type BuilderValues = z.output<typeof builderForm>;
 /** The filters the form shows as controls; any other audience key rides along in audienceExtra. */
 const SHOWN = new Set(['regions', 'categories', 'statuses', 'stale', 'willingToWorkAway', 'zeroEmployment', 'skills']);
 
+/**
+ * The fields whose change re-counts the audience (and redraws the phone for kind and channel).
+ * The name, the texts and the schedule do not change who is reached: editing them costs no count
+ * query, and leaving one for the save button starts no request that the page change would cut off.
+ */
+const COUNTED = ['kind', 'regionCode', 'channel', 'perLeadCap', ...SHOWN];
+const RECOUNT_TRIGGER = `change target:(${COUNTED.map((n) => `[name=${n}]`).join(', ')})`;
+
 function audienceOf(v: BuilderValues): Audience {
   let extra: Record<string, unknown> = {};
   if (v.audienceExtra) {
@@ -375,7 +383,7 @@ function Builder(props: {
     <PostForm ctx={ctx} action="/console/campaigns" id="builder" class="builder">
       {v.audienceExtra ? <input type="hidden" name="audienceExtra" value={v.audienceExtra} /> : null}
       <div class="builder-grid">
-        <div hx-post="/console/campaigns/preview" hx-trigger="change" hx-target="#count" hx-swap="innerHTML">
+        <div hx-post="/console/campaigns/preview" hx-trigger={RECOUNT_TRIGGER} hx-target="#count" hx-swap="innerHTML">
           <section class="card">
             <h2>{t('campaigns.what')}</h2>
             <Field label={t('campaigns.name')}>
