@@ -23,14 +23,13 @@
  * Last line: one JSON object with the figures.
  */
 import { loadavg } from 'node:os';
-import { Queue, Worker } from 'bullmq';
-import { Redis } from 'ioredis';
 import pg from 'pg';
 import { applyMigrations } from '../src/db/migrations.js';
 import { issueToken } from '../src/staff/tokens.js';
 import { ensureStaffUser } from '../src/staff/users.js';
 import { backendCpu, backendCpuSince, cpuSeconds, peakRssMb } from './cpu.js';
 import { ensureProvince } from './province.js';
+import { rawBullmq } from './reference.js';
 import { type BenchService, REDIS_URL, startBenchService } from './service.js';
 
 const WORKERS = Number(process.env.BENCH_WORKERS ?? 1_000_000);
@@ -120,33 +119,6 @@ async function waitFinal(
     if (delivered + failed >= total) return { at: Date.now(), delivered, failed };
     await sleep(total > 50_000 ? 3000 : 500);
   }
-}
-
-async function rawBullmq(): Promise<number> {
-  const connection = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
-  const prefix = `bench-raw-${process.pid}`;
-  const queue = new Queue('raw', { connection, prefix, defaultJobOptions: { removeOnComplete: true } });
-  for (let i = 0; i < RAW_JOBS; i += 10_000) {
-    await queue.addBulk(Array.from({ length: Math.min(10_000, RAW_JOBS - i) }, (_, j) => ({ name: 'noop', data: { n: i + j } })));
-  }
-  let done = 0;
-  const t0 = Date.now();
-  const finished = new Promise<void>((resolve) => {
-    const worker = new Worker('raw', async () => {}, {
-      connection: new Redis(REDIS_URL, { maxRetriesPerRequest: null }),
-      prefix,
-      concurrency: 50,
-    });
-    worker.on('completed', () => {
-      if (++done === RAW_JOBS) void worker.close().then(() => resolve());
-    });
-  });
-  await finished;
-  const rate = RAW_JOBS / ((Date.now() - t0) / 1000);
-  await queue.obliterate({ force: true });
-  await queue.close();
-  connection.disconnect();
-  return Math.round(rate);
 }
 
 async function deadlocks(pool: pg.Pool): Promise<number> {
@@ -295,7 +267,7 @@ async function main(): Promise<void> {
   if (PARTS.has('raw')) {
     out.load_raw = load();
     log(`raw BullMQ: addBulk and drain (load ${out.load_raw})`);
-    raw = await rawBullmq();
+    raw = await rawBullmq(REDIS_URL, RAW_JOBS);
     log(`raw BullMQ: ${raw} jobs/s`);
     out.bullmq_raw_jobs_per_s = raw;
   }
