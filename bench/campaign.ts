@@ -357,7 +357,7 @@ async function main(): Promise<void> {
   console.log(JSON.stringify(out));
 }
 
-// Exit when done: the simulators' servers and the raw-BullMQ worker's connection would keep it alive.
+// Exit when done: the simulators' servers would keep it alive.
 main().then(
   () => process.exit(0),
   (err) => {
